@@ -1,0 +1,255 @@
+"""Async client of the ParqEx REST API (no Home Assistant imports).
+
+It speaks the API as ParqEx documents it, with fallbacks for the published
+documentation's contradictions: alternative paths after a routing 404, and
+`POST sync` after a 405 on `GET sync`. What answered is remembered for the session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+import json
+import logging
+import re
+import time
+from typing import Any, Final, Protocol
+
+import aiohttp
+
+from .errors import (
+    ParqExAuthError,
+    ParqExBadRequestError,
+    ParqExConnectionError,
+    ParqExControllerNotFoundError,
+    ParqExError,
+    ParqExNotSupportedError,
+    ParqExRateLimitedError,
+    ParqExSensorRequiredError,
+    ParqExUnexpectedResponseError,
+)
+from .models import Controller, DoorState, UserInfo, UserSettings, parse_sync
+
+_LOGGER = logging.getLogger(__name__)
+
+API_ROOT: Final = "https://api.parqex.com"
+WEB_ROOT: Final = "https://parqex.com"
+REQUEST_TIMEOUT: Final = 15.0
+
+# Keys of ParqEx's JSON envelopes; a 404 without them is a routing miss, not an answer.
+_ENVELOPE_KEYS: Final = frozenset({"success", "errors", "message", "data", "timestamp"})
+# ParqEx's own bodies are not always valid JSON, so they are also recognised by text.
+_ENVELOPE_TEXT: Final = re.compile(r'^\s*\{\s*"(success|errors|message|data)"\s*:')
+
+
+class AccessTokenProvider(Protocol):
+    """Hands out a valid access token; a rejected one makes it refresh."""
+
+    async def async_get_access_token(self, rejected_token: str | None = None) -> str:
+        """Return a valid token, refreshing it if `rejected_token` is still current."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Reply:
+    status: int
+    body: Any
+    retry_after: float | None
+    # Whether the body is ParqEx's envelope (an answer) rather than a web server's page.
+    from_parqex: bool
+
+
+def _server_message(body: Any) -> str:
+    """Return ParqEx's error text from either of its two error shapes."""
+    if isinstance(body, Mapping):
+        if isinstance(body.get("message"), str):
+            return str(body["message"])
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], Mapping):
+            return str(errors[0].get("message", ""))
+    return ""
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    """Read Retry-After as seconds or as an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class ParqExClient:
+    """ParqEx API client on a shared aiohttp session."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        auth: AccessTokenProvider,
+        *,
+        api_root: str = API_ROOT,
+        web_root: str = WEB_ROOT,
+        request_timeout: float = REQUEST_TIMEOUT,
+    ) -> None:
+        """Initialize the client; the roots are only changed to reach a simulator."""
+        self._session = session
+        self._auth = auth
+        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
+        api_root = api_root.rstrip("/")
+        web_root = web_root.rstrip("/")
+        # The consistent form first, then the forms the documentation also shows.
+        self._path_templates: tuple[str, ...] = (
+            f"{api_root}/oauth/v1/endpoints/{{name}}",
+            f"{api_root}/oauth/v1/endpoint/{{name}}",
+            f"{web_root}/api/oauth/v1/endpoints/{{name}}",
+        )
+        self._path_choice: dict[str, int] = {}
+        self._method_choice: dict[str, str] = {}
+
+    @property
+    def fallbacks_in_use(self) -> dict[str, str]:
+        """Which documented alternatives answered, per endpoint (for diagnostics)."""
+        used = {
+            name: self._path_templates[index].format(name=name)
+            for name, index in self._path_choice.items()
+            if index
+        }
+        for name, method in self._method_choice.items():
+            used[f"{name} method"] = method
+        return used
+
+    async def async_get_user_info(self) -> UserInfo:
+        """Return the signed-in user."""
+        reply = await self._request("user-info", "GET")
+        return UserInfo.from_json(reply.body)
+
+    async def async_get_user_settings(self) -> UserSettings:
+        """Return the user's settings (time zone among them)."""
+        reply = await self._request("user-info", "POST", json_body={})
+        return UserSettings.from_json(reply.body)
+
+    async def async_get_controllers(self) -> tuple[Controller, ...]:
+        """Return every controller of the account with its access points."""
+        reply = await self._request("sync", "GET")
+        return parse_sync(reply.body)
+
+    async def async_toggle(self, door_id: str, door_state: DoorState) -> None:
+        """Ask ParqEx to move an access point; it returns before the door moves."""
+        await self._request(
+            "toggle",
+            "POST",
+            json_body={"door_id": door_id, "door_state": door_state.value},
+            expect_body=False,
+        )
+
+    async def _request(
+        self,
+        name: str,
+        method: str,
+        *,
+        json_body: Any = None,
+        expect_body: bool = True,
+    ) -> _Reply:
+        """Call an endpoint, refreshing the token once after a 401."""
+        token = await self._auth.async_get_access_token()
+        reply = await self._request_routed(name, method, token, json_body)
+        if reply.status == 401:
+            token = await self._auth.async_get_access_token(rejected_token=token)
+            reply = await self._request_routed(name, method, token, json_body)
+        _raise_for_reply(name, reply)
+        if expect_body and reply.body is None:
+            raise ParqExUnexpectedResponseError(f"{name} answered without JSON")
+        return reply
+
+    async def _request_routed(
+        self, name: str, method: str, token: str, json_body: Any
+    ) -> _Reply:
+        """Try the remembered path first, then the documented alternatives."""
+        method = self._method_choice.get(name, method)
+        first = self._path_choice.get(name, 0)
+        reply = _Reply(404, None, None, from_parqex=False)
+        for index in range(first, len(self._path_templates)):
+            url = self._path_templates[index].format(name=name)
+            reply = await self._send(method, url, token, json_body)
+            if reply.status == 405 and name == "sync" and method == "GET":
+                # The predecessor API documented sync as POST.
+                reply = await self._send("POST", url, token, json_body)
+                if reply.status != 405:
+                    self._method_choice[name] = "POST"
+                    method = "POST"
+            if reply.status == 404 and not reply.from_parqex:
+                _LOGGER.debug("ParqEx %s is not at path form %d", name, index)
+                continue
+            if index != first:
+                _LOGGER.debug("ParqEx %s answered at path form %d", name, index)
+            self._path_choice[name] = index
+            return reply
+        return reply
+
+    async def _send(self, method: str, url: str, token: str, json_body: Any) -> _Reply:
+        headers = {
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {token}",
+            "Accept-Charset": "utf-8",
+            "Accept-Encoding": "gzip",
+        }
+        try:
+            async with self._session.request(
+                method,
+                url,
+                headers=headers,
+                data=None if json_body is None else json.dumps(json_body),
+                timeout=self._timeout,
+            ) as response:
+                raw = await response.read()
+                retry_after = _parse_retry_after(response.headers.get("Retry-After"))
+                status = response.status
+        except TimeoutError as err:
+            raise ParqExConnectionError(f"timeout calling ParqEx {method}") from err
+        except aiohttp.ClientError as err:
+            raise ParqExConnectionError(
+                f"cannot reach ParqEx: {type(err).__name__}"
+            ) from err
+        text = raw.decode("utf-8", errors="replace")
+        try:
+            body = json.loads(text) if text else None
+        except ValueError:
+            # The documentation's own sample answers are not valid JSON.
+            body = None
+        from_parqex = (
+            isinstance(body, Mapping) and not _ENVELOPE_KEYS.isdisjoint(body)
+        ) or bool(_ENVELOPE_TEXT.match(text))
+        return _Reply(status, body, retry_after, from_parqex)
+
+
+def _raise_for_reply(name: str, reply: _Reply) -> None:
+    """Decide by HTTP status, never by the envelope's `success`."""
+    status = reply.status
+    if 200 <= status < 300:
+        return
+    message = _server_message(reply.body)
+    error: ParqExError
+    if status == 400:
+        error = ParqExBadRequestError(message or f"{name}: bad request")
+    elif status in (401, 403):
+        error = ParqExAuthError(f"{name}: ParqEx refused the credentials ({status})")
+    elif status == 404 and reply.from_parqex:
+        error = ParqExControllerNotFoundError(message or f"{name}: not found")
+    elif status == 428:
+        error = ParqExSensorRequiredError(message or f"{name}: door sensor required")
+    elif status == 429:
+        error = ParqExRateLimitedError(reply.retry_after)
+    elif status == 501:
+        error = ParqExNotSupportedError(message or f"{name}: not supported")
+    elif status >= 500:
+        error = ParqExConnectionError(f"{name}: ParqEx server error {status}")
+    else:
+        error = ParqExUnexpectedResponseError(f"{name}: unexpected status {status}")
+    raise error

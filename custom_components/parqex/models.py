@@ -1,0 +1,243 @@
+"""Typed models of ParqEx API data, parsed tolerantly (no Home Assistant imports).
+
+Unknown fields are ignored and optional fields may be missing; only the ids that the
+integration cannot work without are required.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from .errors import ParqExUnexpectedResponseError
+
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+class DoorState(StrEnum):
+    """State of an access point as ParqEx reports and requests it."""
+
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+
+
+def _mapping(value: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ParqExUnexpectedResponseError(f"{what} is not an object")
+    return value
+
+
+def _required_id(raw: Mapping[str, Any], what: str) -> str:
+    value = raw.get("id")
+    if not isinstance(value, str) or not value:
+        raise ParqExUnexpectedResponseError(f"{what} has no id")
+    return value
+
+
+def _str(raw: Mapping[str, Any], key: str) -> str | None:
+    value = raw.get(key)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _bool(raw: Mapping[str, Any], key: str) -> bool | None:
+    value = raw.get(key)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value != 0
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return None
+
+
+def _int(raw: Mapping[str, Any], key: str) -> int | None:
+    value = raw.get(key)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _naive_timestamp(raw: Mapping[str, Any], key: str) -> datetime | None:
+    """Parse ParqEx's zone-less `YYYY-MM-DD HH:MM:SS` (or a bare date)."""
+    value = raw.get(key)
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    for fmt in (TIMESTAMP_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def _door_state(raw: Mapping[str, Any], key: str) -> DoorState | None:
+    value = _str(raw, key)
+    if value is None:
+        return None
+    try:
+        return DoorState(value.upper())
+    except ValueError:
+        return None
+
+
+def envelope_data(body: Any) -> Mapping[str, Any]:
+    """Return the `data` object of ParqEx's envelope, or the body if it has none."""
+    payload = _mapping(body, "response")
+    data = payload.get("data", payload)
+    return _mapping(data, "response data")
+
+
+@dataclass(frozen=True, slots=True)
+class UserInfo:
+    """The signed-in ParqEx user."""
+
+    id: str
+    first_name: str
+    last_name: str
+
+    @property
+    def display_name(self) -> str:
+        """Name to show, as the user entered it in ParqEx."""
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    @classmethod
+    def from_json(cls, body: Any) -> UserInfo:
+        """Parse the `user-info` answer."""
+        data = envelope_data(body)
+        return cls(
+            id=_required_id(data, "user"),
+            first_name=_str(data, "first_name") or "",
+            last_name=_str(data, "last_name") or "",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class UserSettings:
+    """The user's ParqEx settings; the PIN code is a secret and never shown."""
+
+    time_zone: str | None
+    door_open_alert_notification_enabled: bool | None
+    door_open_alert_notification_tone: str | None
+    pin_code: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_json(cls, body: Any) -> UserSettings:
+        """Parse the `POST user-info` answer."""
+        data = envelope_data(body)
+        return cls(
+            time_zone=_str(data, "time_zone") or None,
+            door_open_alert_notification_enabled=_bool(
+                data, "door_open_alert_notification_enabled"
+            ),
+            door_open_alert_notification_tone=_str(
+                data, "door_open_alert_notification_tone"
+            ),
+            pin_code=_str(data, "pin_code"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AccessPoint:
+    """One access point (door, gate, garage door, elevator button) of a controller."""
+
+    id: str
+    controller_id: str
+    name: str
+    state: DoorState | None
+    last_toggled: datetime | None
+    active: bool
+    user_relationship: str | None
+    entity_number: int | None
+    door_auto_close_enabled: bool | None
+    door_auto_close_delay: int | None
+    bluetooth_sensor: bool
+    bluetooth_sensor_battery_level: int | None
+
+    @classmethod
+    def from_json(cls, raw: Any, controller_id: str) -> AccessPoint:
+        """Parse one entry of a device's `doors`."""
+        door = _mapping(raw, "door")
+        return cls(
+            id=_required_id(door, "door"),
+            controller_id=controller_id,
+            name=(_str(door, "name") or "").strip(),
+            state=_door_state(door, "state"),
+            last_toggled=_naive_timestamp(door, "last_toggled"),
+            # A door that does not say is assumed usable; ParqEx refuses it otherwise.
+            active=_bool(door, "active") is not False,
+            user_relationship=_str(door, "user_relationship"),
+            entity_number=_int(door, "entity_number"),
+            door_auto_close_enabled=_bool(door, "door_auto_close_enabled"),
+            door_auto_close_delay=_int(door, "door_auto_close_delay"),
+            bluetooth_sensor=_bool(door, "bluetooth_sensor") is True,
+            bluetooth_sensor_battery_level=_int(door, "bluetooth_sensor_battery_level"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Controller:
+    """One ParqEx access controller (a `device` in ParqEx's API)."""
+
+    id: str
+    active: bool
+    registered: bool | None
+    last_contact: datetime | None
+    blackbox_code: str | None
+    software_version: str | None
+    owner_first_name: str | None
+    owner_last_name: str | None
+    bluetooth_onboard: bool | None
+    time_before_door_open_alert: int | None
+    access_points: tuple[AccessPoint, ...]
+
+    @classmethod
+    def from_json(cls, raw: Any) -> Controller:
+        """Parse one entry of `sync`'s `devices`."""
+        device = _mapping(raw, "device")
+        controller_id = _required_id(device, "device")
+        doors = device.get("doors") or []
+        if not isinstance(doors, list):
+            raise ParqExUnexpectedResponseError("device doors is not a list")
+        return cls(
+            id=controller_id,
+            active=_bool(device, "active") is not False,
+            registered=_bool(device, "registered"),
+            last_contact=_naive_timestamp(device, "last_contact"),
+            blackbox_code=_str(device, "blackbox_code") or None,
+            software_version=_str(device, "software_version") or None,
+            owner_first_name=_str(device, "owner_first_name"),
+            owner_last_name=_str(device, "owner_last_name"),
+            bluetooth_onboard=_bool(device, "bluetooth_onboard"),
+            time_before_door_open_alert=_int(device, "time_before_door_open_alert"),
+            access_points=tuple(
+                AccessPoint.from_json(door, controller_id) for door in doors
+            ),
+        )
+
+
+def parse_sync(body: Any) -> tuple[Controller, ...]:
+    """Parse the `sync` answer: `devices` at the top level or inside `data`."""
+    payload = _mapping(body, "response")
+    devices = payload.get("devices")
+    if devices is None and isinstance(payload.get("data"), Mapping):
+        devices = payload["data"].get("devices")
+    if not isinstance(devices, list):
+        raise ParqExUnexpectedResponseError("sync answer has no devices list")
+    return tuple(Controller.from_json(device) for device in devices)

@@ -1,0 +1,74 @@
+"""Fixtures of the ParqEx tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Generator
+import time
+from typing import Any
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.test_util.aiohttp import (
+    AiohttpClientMocker,
+)
+
+# Import ours before Home Assistant starts: the test plugin ships its own
+# `custom_components` package, which would otherwise hide this integration.
+import custom_components.parqex  # noqa: F401
+from custom_components.parqex.const import DOMAIN
+from homeassistant.components.application_credentials import (
+    ClientCredential,
+    async_import_client_credential,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+
+from .fake_parqex import CLIENT_ID, CLIENT_SECRET, USER_ID, FakeParqEx
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(
+    enable_custom_integrations: None,
+) -> Generator[None]:
+    """Let Home Assistant load custom_components/parqex in every test."""
+    yield
+
+
+@pytest.fixture
+async def credentials(hass: HomeAssistant) -> None:
+    """Store ParqEx client credentials, as a user does in Application credentials."""
+    assert await async_setup_component(hass, "application_credentials", {})
+    await async_import_client_credential(
+        hass, DOMAIN, ClientCredential(CLIENT_ID, CLIENT_SECRET), DOMAIN
+    )
+
+
+@pytest.fixture
+def fake(aioclient_mock: AiohttpClientMocker) -> FakeParqEx:
+    """The fake ParqEx cloud."""
+    return FakeParqEx(aioclient_mock)
+
+
+@pytest.fixture
+def config_entry(hass: HomeAssistant, fake: FakeParqEx) -> MockConfigEntry:
+    """A signed-in ParqEx account, with tokens the fake accepts."""
+    token: dict[str, Any] = fake.issue_tokens()
+    token["expires_at"] = time.time() + token["expires_in"]
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Ada Lovelace",
+        unique_id=USER_ID,
+        data={"auth_implementation": DOMAIN, "token": token},
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+@pytest.fixture
+async def loaded_entry(
+    hass: HomeAssistant, credentials: None, config_entry: MockConfigEntry
+) -> AsyncGenerator[MockConfigEntry]:
+    """The account, set up."""
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    yield config_entry

@@ -1,0 +1,224 @@
+"""A small stateful fake of the ParqEx cloud at the network edge (aioclient_mock)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+import itertools
+import json
+import re
+from typing import Any
+
+from pytest_homeassistant_custom_component.common import load_fixture
+from pytest_homeassistant_custom_component.test_util.aiohttp import (
+    AiohttpClientMocker,
+    AiohttpClientMockResponse,
+)
+from yarl import URL
+
+CLIENT_ID = "555555555555555555.api.parqex.com"
+CLIENT_SECRET = "client-secret-7f3a9c"
+AUTH_CODE = "0123456789abcdef0123456789abcdef"
+USER_ID = "5b0f3c2e-8d1a-4f7b-9c6e-2a4d8e1f0b3c"
+PIN_CODE = "8642"
+TOKEN_PATH = "/oauth/v2/endpoints/token/"
+
+KITTY = "70fc7ebd63d841d9a9f06ff815be1e7c"
+GARAGE = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
+GATE = "c0ffee00c0ffee00c0ffee00c0ffee00"
+CONTROLLER = "9d9e5e0e093a06d5f16e1116d108d0c7"
+OFFLINE_CONTROLLER = "3f5c0a9e7b2d4e6f8a1b3c5d7e9f0a2b"
+
+
+@dataclass
+class Fault:
+    """An answer to give instead of the normal one."""
+
+    status: int
+    body: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    exc: BaseException | None = None
+
+
+class FakeParqEx:
+    """ParqEx's OAuth and REST endpoints, as parqex-api.md describes them.
+
+    `path_form` picks where the resource endpoints live (0: the consistent form,
+    1: the singular `endpoint`, 2: under parqex.com/api); `token_methods` which
+    methods the token endpoint accepts; `sync_methods` which verbs sync accepts.
+    """
+
+    def __init__(self, mock: AiohttpClientMocker) -> None:
+        self._mock = mock
+        self.user_info: dict[str, Any] = json.loads(load_fixture("user_info.json"))
+        self.settings: dict[str, Any] = json.loads(load_fixture("user_settings.json"))
+        self.sync: dict[str, Any] = json.loads(load_fixture("sync.json"))
+        self._serial = itertools.count(1)
+        self.access_tokens: set[str] = set()
+        self.refresh_token: str | None = None
+        self.auth_codes = {AUTH_CODE}
+        self.token_methods = {"POST"}
+        self.sync_methods = {"GET"}
+        self.path_form = 0
+        self.calls: Counter[str] = Counter()
+        self.token_requests: list[tuple[str, dict[str, str]]] = []
+        self.toggles: list[tuple[str, str]] = []
+        self.faults: dict[str, list[Fault]] = {}
+        # Door moves wait this many syncs before they show, like a real gate's travel.
+        self.travel_syncs = 1
+        self._moving: dict[str, tuple[str, int]] = {}
+        for method in ("GET", "POST"):
+            mock.request(
+                method,
+                re.compile(r"^https://(api\.)?parqex\.com/"),
+                side_effect=self._handle,
+            )
+
+    # -- state helpers used by tests --------------------------------------------
+
+    def issue_tokens(self) -> dict[str, Any]:
+        """Issue a fresh token pair, as the token endpoint does."""
+        serial = next(self._serial)
+        access, refresh = f"access-{serial}-9b1e", f"refresh-{serial}-4d2c"
+        self.access_tokens.add(access)
+        self.refresh_token = refresh
+        return {
+            "access_token": access,
+            "refresh_token": refresh,
+            "expires_in": 3600,
+            "token_type": "Bearer",
+        }
+
+    def revoke_all(self) -> None:
+        """Revoke every token, as a user removing the app in ParqEx would."""
+        self.access_tokens.clear()
+        self.refresh_token = None
+
+    def fail(self, name: str, *faults: Fault) -> None:
+        """Answer the next requests to `name` (endpoint or "token") with faults."""
+        self.faults.setdefault(name, []).extend(faults)
+
+    def door(self, door_id: str) -> dict[str, Any]:
+        """Return the raw door of the sync answer."""
+        for device in self.sync["devices"]:
+            for door in device["doors"]:
+                if door["id"] == door_id:
+                    return door
+        raise KeyError(door_id)
+
+    def device(self, device_id: str) -> dict[str, Any]:
+        """Return the raw device of the sync answer."""
+        return next(d for d in self.sync["devices"] if d["id"] == device_id)
+
+    def resource_url(self, name: str, form: int | None = None) -> str:
+        """Return the URL where `name` lives for a path form."""
+        return [
+            f"https://api.parqex.com/oauth/v1/endpoints/{name}",
+            f"https://api.parqex.com/oauth/v1/endpoint/{name}",
+            f"https://parqex.com/api/oauth/v1/endpoints/{name}",
+        ][self.path_form if form is None else form]
+
+    # -- request handling ----------------------------------------------------------
+
+    async def _handle(
+        self, method: str, url: URL, data: Any
+    ) -> AiohttpClientMockResponse:
+        headers = self._mock.mock_calls[-1][3] or {}
+        if url.path == TOKEN_PATH:
+            return self._token(method, url, data)
+        name = url.path.rstrip("/").rsplit("/", 1)[-1]
+        if str(url.with_query(None)) != self.resource_url(name):
+            return self._reply(method, url, 404, text="<html>Not Found</html>")
+        self.calls[name] += 1
+        if fault := self._next_fault(name):
+            return self._fault(method, url, fault)
+        if headers.get("Authorization", "").removeprefix("Bearer ") not in (
+            self.access_tokens
+        ):
+            return self._reply(
+                method, url, 401, json={"errors": [{"message": "Unauthorized"}]}
+            )
+        if name == "user-info" and method == "GET":
+            return self._reply(method, url, 200, json=self.user_info)
+        if name == "user-info" and method == "POST":
+            return self._reply(method, url, 200, json=self.settings)
+        if name == "sync":
+            if method not in self.sync_methods:
+                return self._reply(method, url, 405, text="Method Not Allowed")
+            self._advance_travel()
+            return self._reply(method, url, 200, json=self.sync)
+        if name == "toggle" and method == "POST":
+            return self._toggle(method, url, data)
+        return self._reply(method, url, 404, text="no route")
+
+    def _next_fault(self, name: str) -> Fault | None:
+        queue = self.faults.get(name)
+        return queue.pop(0) if queue else None
+
+    def _fault(self, method: str, url: URL, fault: Fault) -> AiohttpClientMockResponse:
+        return AiohttpClientMockResponse(
+            method,
+            url,
+            status=fault.status,
+            text=fault.body,
+            headers=fault.headers,
+            exc=fault.exc,
+        )
+
+    @staticmethod
+    def _reply(
+        method: str, url: URL, status: int, **kwargs: Any
+    ) -> AiohttpClientMockResponse:
+        return AiohttpClientMockResponse(method, url, status=status, **kwargs)
+
+    def _token(self, method: str, url: URL, data: Any) -> AiohttpClientMockResponse:
+        form = dict(url.query) if method == "GET" else dict(data or {})
+        self.token_requests.append((method, form))
+        self.calls["token"] += 1
+        if fault := self._next_fault("token"):
+            return self._fault(method, url, fault)
+        if method not in self.token_methods:
+            return self._reply(method, url, 405, text="Method Not Allowed")
+        if form.get("client_id") != CLIENT_ID or form.get("client_secret") != (
+            CLIENT_SECRET
+        ):
+            return self._reply(method, url, 401, json={"error": "invalid_client"})
+        grant = form.get("grant_type")
+        if grant == "authorization_code" and form.get("code") in self.auth_codes:
+            self.auth_codes.discard(form["code"])
+            return self._reply(method, url, 200, json=self.issue_tokens())
+        if (
+            grant == "refresh_token"
+            and form.get("refresh_token") == (self.refresh_token)
+            and self.refresh_token is not None
+        ):
+            return self._reply(method, url, 200, json=self.issue_tokens())
+        return self._reply(method, url, 400, json={"error": "invalid_grant"})
+
+    def _toggle(self, method: str, url: URL, data: Any) -> AiohttpClientMockResponse:
+        body = json.loads(data) if isinstance(data, str) else data
+        door_id, wanted = body["door_id"], body["door_state"]
+        self.toggles.append((door_id, wanted))
+        try:
+            self.door(door_id)
+        except KeyError:
+            # Invalid JSON, as in the published samples; the status decides.
+            return self._reply(
+                method,
+                url,
+                404,
+                text='{"success": true, "message": "Controller not found"',
+            )
+        self._moving[door_id] = (wanted, self.travel_syncs)
+        # The documentation's success sample is not valid JSON either.
+        return self._reply(
+            method, url, 200, text='{"success": true, "timestamp": 1608317245.,}'
+        )
+
+    def _advance_travel(self) -> None:
+        for door_id, (wanted, remaining) in list(self._moving.items()):
+            if remaining <= 0:
+                self.door(door_id)["state"] = wanted
+                del self._moving[door_id]
+            else:
+                self._moving[door_id] = (wanted, remaining - 1)

@@ -1,0 +1,340 @@
+"""The ParqEx sign-in, reauthentication and reconfiguration, as a user runs them."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.parqex.const import DOMAIN, OAUTH2_AUTHORIZE
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+
+from .fake_parqex import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    PIN_CODE,
+    USER_ID,
+    FakeParqEx,
+    Fault,
+)
+from .flow_helpers import REDIRECT_URI, authorize_query, return_from_parqex
+
+pytestmark = pytest.mark.usefixtures("credentials", "current_request_with_host")
+
+OTHER_USER = "0c9d8e7f-6a5b-4c3d-2e1f-0a9b8c7d6e5f"
+
+
+async def _start(hass: HomeAssistant) -> object:
+    return await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+
+
+async def test_full_flow(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    fake: FakeParqEx,
+) -> None:
+    """The user signs in; the entry is the ParqEx user, titled with their name."""
+    result = await _start(hass)
+    query = authorize_query(result)
+    assert result["url"].startswith(OAUTH2_AUTHORIZE)
+    assert query["response_type"] == "code"
+    assert query["client_id"] == CLIENT_ID
+    assert query["redirect_uri"] == REDIRECT_URI
+    assert query["scope"] == "opendoor,closedoor"
+    assert query["state"]
+
+    result = await return_from_parqex(hass, hass_client_no_auth, result)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Ada Lovelace"
+    assert result["result"].unique_id == USER_ID
+    token = result["data"]["token"]
+    assert token["access_token"] in fake.access_tokens
+    assert token["refresh_token"] == fake.refresh_token
+    # RFC 6749: POST with a form body, carrying the code and the redirect URI.
+    method, form = fake.token_requests[0]
+    assert method == "POST"
+    assert form["grant_type"] == "authorization_code"
+    assert form["redirect_uri"] == REDIRECT_URI
+    assert form["client_secret"] == CLIENT_SECRET
+    await hass.async_block_till_done()
+    assert hass.states.get("switch.parqex_controller_08848d_kitty").state == "on"
+
+
+async def test_tampered_state_requests_no_token(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    fake: FakeParqEx,
+) -> None:
+    """A callback whose state was altered is refused before any token request."""
+    result = await _start(hass)
+    state = authorize_query(result)["state"]
+    tampered = state[:-2] + ("AA" if not state.endswith("AA") else "BB")
+    client = await hass_client_no_auth()
+    response = await client.get(
+        "/auth/external/callback", params={"code": "x" * 32, "state": tampered}
+    )
+    assert response.status == 400
+    assert fake.calls["token"] == 0
+    # The flow still waits for a genuine answer.
+    flow = hass.config_entries.flow.async_get(result["flow_id"])
+    assert flow["step_id"] == "auth"
+
+
+async def test_user_denies(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    fake: FakeParqEx,
+) -> None:
+    """DENY at ParqEx ends the flow with a translated abort, no token request."""
+    result = await _start(hass)
+    result = await return_from_parqex(
+        hass, hass_client_no_auth, result, error="access_denied"
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "user_rejected_authorize"
+    assert fake.calls["token"] == 0
+
+
+async def test_same_account_twice(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    fake: FakeParqEx,
+    config_entry: MockConfigEntry,
+) -> None:
+    """Signing in with an account that is already set up aborts."""
+    result = await return_from_parqex(hass, hass_client_no_auth, await _start(hass))
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        (Fault(400, '{"error": "invalid_grant"}'), "oauth_failed"),
+        (Fault(401, '{"error": "invalid_client"}'), "oauth_unauthorized"),
+        (Fault(500, "<html>oops</html>"), "oauth_failed"),
+        (Fault(503), "oauth_failed"),
+        (Fault(200, "not json"), "oauth_failed"),
+        (Fault(200, "", exc=TimeoutError()), "oauth_timeout"),
+    ],
+)
+async def test_token_endpoint_failures(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    fake: FakeParqEx,
+    fault: Fault,
+    reason: str,
+) -> None:
+    """4xx, 5xx, a broken answer and a timeout of the token endpoint abort cleanly."""
+    fake.fail("token", fault)
+    result = await return_from_parqex(hass, hass_client_no_auth, await _start(hass))
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == reason
+    assert not hass.config_entries.async_entries(DOMAIN)
+
+
+async def test_token_by_documented_get(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    fake: FakeParqEx,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A token endpoint that refuses POST gets the documented GET, once."""
+    fake.token_methods = {"GET"}
+    caplog.set_level(logging.DEBUG)
+    result = await return_from_parqex(hass, hass_client_no_auth, await _start(hass))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert [method for method, _ in fake.token_requests] == ["POST", "GET"]
+    assert fake.token_requests[1][1]["client_secret"] == CLIENT_SECRET
+    assert CLIENT_SECRET not in caplog.text
+
+    # What worked is remembered: the next token request goes straight to GET.
+    fake.auth_codes.add("f" * 32)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    fake.user_info["data"]["id"] = OTHER_USER
+    result = await return_from_parqex(hass, hass_client_no_auth, result, code="f" * 32)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert [method for method, _ in fake.token_requests] == ["POST", "GET", "GET"]
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected"),
+    [
+        (
+            Fault(
+                400, '{"error": "invalid_request", "error_description": "bad method"}'
+            ),
+            ["POST", "GET"],
+        ),
+        (Fault(404, "<html>Not Found</html>"), ["POST", "GET"]),
+        (Fault(400, '{"error": "invalid_grant"}'), ["POST"]),
+    ],
+)
+async def test_token_fallback_only_for_method_refusals(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    fake: FakeParqEx,
+    fault: Fault,
+    expected: list[str],
+) -> None:
+    """Only a refusal of the method (404, 405, a 400 naming it) leads to GET."""
+    fake.token_methods = {"POST", "GET"}
+    fake.fail("token", fault)
+    await return_from_parqex(hass, hass_client_no_auth, await _start(hass))
+    assert [method for method, _ in fake.token_requests] == expected
+
+
+async def test_get_fallback_error_hides_secret(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    fake: FakeParqEx,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A failing GET token request never logs its query, which holds the secret."""
+    fake.token_methods = {"GET"}
+    fake.auth_codes.clear()
+    caplog.set_level(logging.DEBUG)
+    result = await return_from_parqex(hass, hass_client_no_auth, await _start(hass))
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "oauth_failed"
+    assert fake.token_requests[-1][0] == "GET"
+    assert "invalid_grant" in caplog.text
+    assert CLIENT_SECRET not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        (Fault(500, "oops"), "cannot_connect"),
+        (Fault(401, '{"errors": [{"message": "nope"}]}'), "oauth_unauthorized"),
+        (
+            Fault(200, '{"success": true, "data": {"first_name": "No id"}}'),
+            "cannot_connect",
+        ),
+    ],
+)
+async def test_user_info_failures(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    fake: FakeParqEx,
+    fault: Fault,
+    reason: str,
+) -> None:
+    """When ParqEx cannot say who signed in, no entry is created."""
+    fake.fail("user-info", fault, fault)
+    result = await return_from_parqex(hass, hass_client_no_auth, await _start(hass))
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == reason
+
+
+async def test_no_secret_in_debug_log(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    fake: FakeParqEx,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A whole sign-in, setup and token refresh logs no token, secret or PIN."""
+    caplog.set_level(logging.DEBUG)
+    result = await return_from_parqex(hass, hass_client_no_auth, await _start(hass))
+    entry = result["result"]
+    await hass.async_block_till_done()
+    first_token = dict(entry.data["token"])
+    # Force a refresh through a rejected access token.
+    fake.access_tokens.discard(first_token["access_token"])
+    await entry.runtime_data.async_refresh()
+    await entry.runtime_data.client.async_get_user_settings()
+    assert entry.data["token"]["refresh_token"] != first_token["refresh_token"]
+    secrets = [
+        CLIENT_SECRET,
+        PIN_CODE,
+        first_token["access_token"],
+        first_token["refresh_token"],
+        entry.data["token"]["access_token"],
+        entry.data["token"]["refresh_token"],
+    ]
+    for secret in secrets:
+        assert secret not in caplog.text
+
+
+async def _reauth(hass: HomeAssistant, entry: MockConfigEntry) -> object:
+    result = await entry.start_reauth_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reauth_confirm"
+    return await hass.config_entries.flow.async_configure(result["flow_id"], {})
+
+
+async def test_reauth(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    """Reauthentication stores the new tokens in the same entry."""
+    old_token = dict(loaded_entry.data["token"])
+    result = await return_from_parqex(
+        hass, hass_client_no_auth, await _reauth(hass, loaded_entry)
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert loaded_entry.data["token"]["access_token"] != old_token["access_token"]
+    assert loaded_entry.data["token"]["refresh_token"] == fake.refresh_token
+
+
+async def test_reauth_wrong_account(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    """Signing in as someone else leaves the entry exactly as it was."""
+    before = dict(loaded_entry.data)
+    fake.user_info["data"]["id"] = OTHER_USER
+    result = await return_from_parqex(
+        hass, hass_client_no_auth, await _reauth(hass, loaded_entry)
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_account"
+    assert dict(loaded_entry.data) == before
+    assert loaded_entry.unique_id == USER_ID
+
+
+async def test_reconfigure(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    """Reconfigure re-runs the sign-in for the same account."""
+    result = await loaded_entry.start_reconfigure_flow(hass)
+    assert authorize_query(result)["client_id"] == CLIENT_ID
+    result = await return_from_parqex(hass, hass_client_no_auth, result)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert loaded_entry.data["token"]["refresh_token"] == fake.refresh_token
+
+
+async def test_reconfigure_wrong_account(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    """Reconfigure with another account aborts and keeps the entry."""
+    before = dict(loaded_entry.data)
+    fake.user_info["data"]["id"] = OTHER_USER
+    result = await return_from_parqex(
+        hass, hass_client_no_auth, await loaded_entry.start_reconfigure_flow(hass)
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_account"
+    assert dict(loaded_entry.data) == before

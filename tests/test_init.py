@@ -1,0 +1,173 @@
+"""Setting up, refreshing tokens for, and unloading a ParqEx account."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import time
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
+
+from custom_components.parqex.const import DOMAIN
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.setup import async_setup_component
+
+from .fake_parqex import CONTROLLER, OFFLINE_CONTROLLER, FakeParqEx, Fault
+
+pytestmark = pytest.mark.usefixtures("credentials")
+
+
+def _expire_access_token(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    token = {**entry.data["token"], "expires_at": 0}
+    hass.config_entries.async_update_entry(entry, data={**entry.data, "token": token})
+
+
+async def test_setup_and_unload(
+    hass: HomeAssistant, fake: FakeParqEx, loaded_entry: MockConfigEntry
+) -> None:
+    """The account loads, makes its switches, and unloads cleanly."""
+    assert loaded_entry.state is ConfigEntryState.LOADED
+    assert len(hass.states.async_entity_ids("switch")) == 3
+    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    assert loaded_entry.state is ConfigEntryState.NOT_LOADED
+    assert hass.states.get("switch.parqex_controller_08848d_kitty").state == (
+        "unavailable"
+    )
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault(500, "oops"),
+        Fault(429, "", headers={"Retry-After": "120"}),
+        Fault(200, "<html>maintenance</html>"),
+        Fault(200, "", exc=TimeoutError()),
+    ],
+)
+async def test_setup_retries_on_temporary_failure(
+    hass: HomeAssistant, fake: FakeParqEx, config_entry: MockConfigEntry, fault: Fault
+) -> None:
+    """ParqEx being down or confused at startup means: try again later."""
+    fake.fail("sync", fault)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_setup_refused_token_starts_reauth(
+    hass: HomeAssistant, fake: FakeParqEx, config_entry: MockConfigEntry
+) -> None:
+    """A revoked grant (refresh refused) asks the user to sign in again."""
+    fake.revoke_all()
+    _expire_access_token(hass, config_entry)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+
+
+async def test_setup_token_server_down_retries(
+    hass: HomeAssistant, fake: FakeParqEx, config_entry: MockConfigEntry
+) -> None:
+    """A token endpoint that is down is not a reason to ask for a new sign-in."""
+    fake.fail("token", Fault(503, "busy"))
+    _expire_access_token(hass, config_entry)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+
+
+async def test_setup_rejected_access_token_refreshes_once(
+    hass: HomeAssistant, fake: FakeParqEx, config_entry: MockConfigEntry
+) -> None:
+    """A 401 refreshes the token once, and the call is repeated with the new one."""
+    fake.access_tokens.clear()
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert fake.calls["token"] == 1
+    assert fake.calls["sync"] == 2
+    assert config_entry.data["token"]["access_token"] in fake.access_tokens
+
+
+async def test_setup_second_401_starts_reauth(
+    hass: HomeAssistant, fake: FakeParqEx, config_entry: MockConfigEntry
+) -> None:
+    """A 401 even after a refresh means the grant is gone: reauthentication."""
+    unauthorized = Fault(401, '{"errors": [{"message": "Unauthorized"}]}')
+    fake.fail("sync", unauthorized, unauthorized)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    assert fake.calls["token"] == 1
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+
+
+async def test_missing_credentials_retries(
+    hass: HomeAssistant, config_entry: MockConfigEntry, fake: FakeParqEx
+) -> None:
+    """An entry whose application credentials are gone waits for them."""
+    hass.config_entries.async_update_entry(
+        config_entry, data={**config_entry.data, "auth_implementation": "gone"}
+    )
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_rotated_refresh_token_is_stored(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, object],
+) -> None:
+    """An expired access token is refreshed and the rotated refresh token saved."""
+    old_refresh = loaded_entry.data["token"]["refresh_token"]
+    freezer.tick(timedelta(hours=2))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+    new_token = loaded_entry.data["token"]
+    assert new_token["refresh_token"] == fake.refresh_token != old_refresh
+    assert new_token["expires_at"] > time.time()
+    # The old refresh token no longer works at ParqEx: losing the new one would
+    # lock the account out, so it must reach storage.
+    freezer.tick(timedelta(seconds=5))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    stored = hass_storage["core.config_entries"]["data"]["entries"]
+    stored_entry = next(e for e in stored if e["entry_id"] == loaded_entry.entry_id)
+    assert stored_entry["data"]["token"]["refresh_token"] == fake.refresh_token
+
+
+async def test_stale_device_can_be_removed(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    hass_ws_client: WebSocketGenerator,
+) -> None:
+    """Users may delete a controller's device only when ParqEx no longer has it."""
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_ws_client(hass)
+    live = device_registry.async_get_device(identifiers={(DOMAIN, CONTROLLER)})
+    stale = device_registry.async_get_or_create(
+        config_entry_id=loaded_entry.entry_id, identifiers={(DOMAIN, "f" * 32)}
+    )
+    for device, allowed in ((live, False), (stale, True)):
+        await client.send_json_auto_id(
+            {
+                "type": "config/device_registry/remove_config_entry",
+                "config_entry_id": loaded_entry.entry_id,
+                "device_id": device.id,
+            }
+        )
+        response = await client.receive_json()
+        assert response["success"] is allowed
+    assert device_registry.async_get_device(identifiers={(DOMAIN, OFFLINE_CONTROLLER)})

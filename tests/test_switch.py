@@ -1,0 +1,378 @@
+"""Access points as switches: states, commands, errors, polling, devices."""
+
+from __future__ import annotations
+
+from copy import deepcopy
+from datetime import timedelta
+import logging
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.parqex.const import DOMAIN
+from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    SERVICE_TURN_OFF,
+    SERVICE_TURN_ON,
+    STATE_OFF,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+
+from .fake_parqex import (
+    CONTROLLER,
+    GARAGE,
+    GATE,
+    KITTY,
+    OFFLINE_CONTROLLER,
+    FakeParqEx,
+    Fault,
+)
+
+pytestmark = pytest.mark.usefixtures("credentials")
+
+KITTY_SWITCH = "switch.parqex_controller_08848d_kitty"
+GARAGE_SWITCH = "switch.parqex_controller_08848d_garage"
+GATE_SWITCH = "switch.parqex_controller_088aaa_pedestrian_gate"
+
+
+async def _tick(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
+) -> None:
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+
+async def _switch(hass: HomeAssistant, service: str, entity_id: str) -> None:
+    await hass.services.async_call(
+        SWITCH_DOMAIN, service, {ATTR_ENTITY_ID: entity_id}, blocking=True
+    )
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_states_and_devices(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """Each access point is a switch on its controller's device; on = OPEN."""
+    assert hass.states.get(KITTY_SWITCH).state == STATE_ON
+    assert hass.states.get(GARAGE_SWITCH).state == STATE_OFF
+    # The second controller is inactive: its access point cannot be operated.
+    assert hass.states.get(GATE_SWITCH).state == STATE_UNAVAILABLE
+    assert hass.states.get(KITTY_SWITCH).attributes["friendly_name"] == (
+        "ParqEx controller 08848D Kitty"
+    )
+
+    entity = entity_registry.async_get(GARAGE_SWITCH)
+    assert entity.unique_id == GARAGE
+    device = device_registry.async_get(entity.device_id)
+    assert device.identifiers == {(DOMAIN, CONTROLLER)}
+    assert device.manufacturer == "ParqEx"
+    assert device.serial_number == "20000c2a6908848d"
+    assert device.sw_version == "0"
+    assert device.name == "ParqEx controller 08848D"
+
+
+async def test_turn_on_polls_fast_until_open(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Turning on asks ParqEx to open; the state follows once the door moved."""
+    fake.travel_syncs = 2
+    await _switch(hass, SERVICE_TURN_ON, GARAGE_SWITCH)
+    assert fake.toggles == [(GARAGE, "OPEN")]
+    # ParqEx accepted, but the door has not moved yet: the switch stays honest.
+    assert hass.states.get(GARAGE_SWITCH).state == STATE_OFF
+
+    syncs = fake.calls["sync"]
+    for _ in range(3):
+        await _tick(hass, freezer, 5)
+    assert fake.calls["sync"] == syncs + 3
+    assert hass.states.get(GARAGE_SWITCH).state == STATE_ON
+
+    # Back to the regular 30-second polling once the state showed.
+    await _tick(hass, freezer, 5)
+    await _tick(hass, freezer, 20)
+    assert fake.calls["sync"] == syncs + 3
+    await _tick(hass, freezer, 5)
+    assert fake.calls["sync"] == syncs + 4
+
+
+async def test_turn_off_closes(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Turning off asks ParqEx to close."""
+    await _switch(hass, SERVICE_TURN_OFF, KITTY_SWITCH)
+    assert fake.toggles == [(KITTY, "CLOSED")]
+    await _tick(hass, freezer, 5)
+    await _tick(hass, freezer, 5)
+    assert hass.states.get(KITTY_SWITCH).state == STATE_OFF
+
+
+async def test_fast_polling_stops_after_a_minute(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A door that never reports the requested state is not polled fast forever."""
+    fake.travel_syncs = 1000
+    await _switch(hass, SERVICE_TURN_ON, GARAGE_SWITCH)
+    syncs = fake.calls["sync"]
+    for _ in range(12):
+        await _tick(hass, freezer, 5)
+    assert syncs + 11 <= fake.calls["sync"] <= syncs + 12
+    syncs = fake.calls["sync"]
+    for _ in range(6):
+        await _tick(hass, freezer, 5)
+    assert fake.calls["sync"] == syncs + 1
+
+
+async def test_second_command_within_20_seconds_refused(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """ParqEx wants 20 s between toggles of one door; we say how long to wait."""
+    await _switch(hass, SERVICE_TURN_ON, GARAGE_SWITCH)
+    await _tick(hass, freezer, 5)
+    with pytest.raises(HomeAssistantError) as err:
+        await _switch(hass, SERVICE_TURN_OFF, GARAGE_SWITCH)
+    assert err.value.translation_key == "toggle_too_soon"
+    assert err.value.translation_placeholders == {"name": "Garage", "seconds": "15"}
+    assert str(err.value) == (
+        "Garage was operated moments ago. ParqEx needs 15 more seconds before it "
+        "can be operated again"
+    )
+    assert fake.toggles == [(GARAGE, "OPEN")]
+
+    # Other access points are not held up.
+    await _switch(hass, SERVICE_TURN_OFF, KITTY_SWITCH)
+    await _tick(hass, freezer, 16)
+    await _switch(hass, SERVICE_TURN_OFF, GARAGE_SWITCH)
+    assert fake.toggles == [(GARAGE, "OPEN"), (KITTY, "CLOSED"), (GARAGE, "CLOSED")]
+
+
+@pytest.mark.parametrize(
+    ("fault", "key", "message"),
+    [
+        (
+            Fault(400, '{"success": true, "message": "Bad request"}'),
+            "bad_request",
+            "ParqEx rejected the command for Garage as malformed",
+        ),
+        (
+            Fault(404, '{"success": true, "timestamp": 1608317245., "message": "x"}'),
+            "controller_not_found",
+            "The controller of Garage cannot be reached: it is offline or unplugged",
+        ),
+        (
+            Fault(428, '{"success": true, "message": "Sensor required"}'),
+            "sensor_required",
+            "Garage needs a paired door sensor before ParqEx can operate it this way",
+        ),
+        (
+            Fault(501, '{"success": true, "message": "Not supported"}'),
+            "not_supported",
+            "The controller of Garage does not support this command",
+        ),
+        (
+            Fault(429, "", headers={"Retry-After": "42"}),
+            "command_rate_limited",
+            "ParqEx asked to slow down. Try Garage again in 42 seconds",
+        ),
+        (
+            Fault(502, "<html>Bad gateway</html>"),
+            "cannot_connect",
+            "Could not reach ParqEx to operate Garage. Try again later",
+        ),
+        (
+            Fault(200, "", exc=TimeoutError()),
+            "cannot_connect",
+            "Could not reach ParqEx to operate Garage. Try again later",
+        ),
+        (
+            Fault(409, "{}"),
+            "unexpected_response",
+            "ParqEx answered the command for Garage in an unexpected way",
+        ),
+    ],
+)
+async def test_command_errors(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    fault: Fault,
+    key: str,
+    message: str,
+) -> None:
+    """Every documented refusal becomes a translated error naming the door."""
+    fake.fail("toggle", fault)
+    with pytest.raises(HomeAssistantError) as err:
+        await _switch(hass, SERVICE_TURN_ON, GARAGE_SWITCH)
+    assert err.value.translation_key == key
+    assert str(err.value) == message
+    # A refused command does not start the cooldown.
+    await _switch(hass, SERVICE_TURN_ON, GARAGE_SWITCH)
+
+
+async def test_controller_not_found_makes_it_unavailable(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A 404 from toggle marks the controller unavailable until the next sync."""
+    fake.fail("toggle", Fault(404, '{"success": true, "message": "not found"}'))
+    with pytest.raises(HomeAssistantError):
+        await _switch(hass, SERVICE_TURN_ON, GARAGE_SWITCH)
+    assert hass.states.get(GARAGE_SWITCH).state == STATE_UNAVAILABLE
+    assert hass.states.get(KITTY_SWITCH).state == STATE_UNAVAILABLE
+    # A JSON 404 is ParqEx's answer, not a routing miss: no other path is tried.
+    assert fake.calls["toggle"] == 1
+    await _tick(hass, freezer, 30)
+    assert hass.states.get(GARAGE_SWITCH).state == STATE_OFF
+
+
+async def test_command_unauthorized_starts_reauth(
+    hass: HomeAssistant, fake: FakeParqEx, loaded_entry: MockConfigEntry
+) -> None:
+    """A toggle refused even after a token refresh asks for a new sign-in."""
+    unauthorized = Fault(401, '{"errors": [{"message": "Unauthorized"}]}')
+    fake.fail("toggle", unauthorized, unauthorized)
+    with pytest.raises(HomeAssistantError) as err:
+        await _switch(hass, SERVICE_TURN_ON, GARAGE_SWITCH)
+    assert err.value.translation_key == "auth_failed"
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+
+
+async def test_unavailable_and_back_logged_once(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Failed polls make the switches unavailable; one log line each way."""
+    caplog.set_level(logging.INFO)
+    fake.fail("sync", Fault(500, "oops"), Fault(503, "busy"))
+    await _tick(hass, freezer, 30)
+    assert hass.states.get(KITTY_SWITCH).state == STATE_UNAVAILABLE
+    await _tick(hass, freezer, 30)
+    assert hass.states.get(KITTY_SWITCH).state == STATE_UNAVAILABLE
+    await _tick(hass, freezer, 30)
+    assert hass.states.get(KITTY_SWITCH).state == STATE_ON
+    assert caplog.text.count("Error fetching parqex data") == 1
+    assert caplog.text.count("Fetching parqex data recovered") == 1
+
+
+async def test_rate_limit_backs_off(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """429 with Retry-After: the next poll waits that long, then polling resumes."""
+    fake.fail("sync", Fault(429, "", headers={"Retry-After": "120"}))
+    await _tick(hass, freezer, 30)
+    syncs = fake.calls["sync"]
+    await _tick(hass, freezer, 60)
+    await _tick(hass, freezer, 50)
+    assert fake.calls["sync"] == syncs
+    await _tick(hass, freezer, 10)
+    assert fake.calls["sync"] == syncs + 1
+    assert hass.states.get(KITTY_SWITCH).state == STATE_ON
+    await _tick(hass, freezer, 30)
+    assert fake.calls["sync"] == syncs + 2
+
+
+async def test_new_and_vanished_controllers(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Controllers and access points come and go without a reload."""
+    new_controller = deepcopy(fake.device(CONTROLLER))
+    new_controller.update(id="b" * 32, blackbox_code="20000c2a6908bbbb")
+    new_controller["doors"] = [
+        {"id": "d" * 32, "name": "Elevator", "state": "CLOSED", "active": True}
+    ]
+    fake.sync["devices"].append(new_controller)
+    await _tick(hass, freezer, 30)
+    assert hass.states.get("switch.parqex_controller_08bbbb_elevator").state == (
+        STATE_OFF
+    )
+
+    # The offline controller is removed from the account, a door from another.
+    fake.sync["devices"] = [
+        d for d in fake.sync["devices"] if d["id"] != OFFLINE_CONTROLLER
+    ]
+    kitty = fake.door(KITTY)
+    fake.device(CONTROLLER)["doors"].remove(kitty)
+    await _tick(hass, freezer, 30)
+    assert device_registry.async_get_device({(DOMAIN, OFFLINE_CONTROLLER)}) is None
+    assert entity_registry.async_get(GATE_SWITCH) is None
+    assert hass.states.get(GATE_SWITCH) is None
+    assert entity_registry.async_get(KITTY_SWITCH) is None
+    assert hass.states.get(KITTY_SWITCH) is None
+    assert device_registry.async_get_device({(DOMAIN, CONTROLLER)}) is not None
+
+    # An access point that comes back is added again.
+    fake.device(CONTROLLER)["doors"].append(kitty)
+    await _tick(hass, freezer, 30)
+    assert hass.states.get(KITTY_SWITCH).state == STATE_ON
+
+
+async def test_inactive_unknown_and_nameless_doors(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Inactive doors are unavailable, unknown states unknown, names follow ParqEx."""
+    fake.door(GARAGE)["active"] = False
+    fake.door(KITTY)["state"] = "MOVING"
+    fake.device(OFFLINE_CONTROLLER)["active"] = True
+    fake.door(GATE)["name"] = "Front gate"
+    await _tick(hass, freezer, 30)
+    assert hass.states.get(GARAGE_SWITCH).state == STATE_UNAVAILABLE
+    assert hass.states.get(KITTY_SWITCH).state == STATE_UNKNOWN
+    assert hass.states.get(GATE_SWITCH).state == STATE_OFF
+    assert hass.states.get(GATE_SWITCH).attributes["friendly_name"] == (
+        "ParqEx controller 088AAA Front gate"
+    )
+
+
+async def test_nameless_door_gets_translated_name(
+    hass: HomeAssistant, fake: FakeParqEx, config_entry: MockConfigEntry
+) -> None:
+    """A door without a name is called by its relay number."""
+    fake.door(GARAGE)["name"] = ""
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    state = hass.states.get("switch.parqex_controller_08848d_access_point_2")
+    assert (
+        state.attributes["friendly_name"] == "ParqEx controller 08848D Access point 2"
+    )
