@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
@@ -16,11 +16,10 @@ from .coordinator import ParqExConfigEntry, ParqExCoordinator
 
 PLATFORMS: list[Platform] = [Platform.SWITCH]
 
-# Home Assistant 2025.12 raises ImplementationUnavailableError where older ones
-# raised ValueError; catch whichever this version has.
-_IMPLEMENTATION_UNAVAILABLE: tuple[type[Exception], ...] = (
-    ValueError,
-    getattr(config_entry_oauth2_flow, "ImplementationUnavailableError", ValueError),
+# Home Assistant 2025.12+ raises ImplementationUnavailableError when credentials
+# may come back; older versions raise a plain ValueError.
+_IMPLEMENTATION_UNAVAILABLE: type[Exception] = getattr(
+    config_entry_oauth2_flow, "ImplementationUnavailableError", ValueError
 )
 
 
@@ -32,7 +31,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> bo
                 hass, entry
             )
         )
-    except _IMPLEMENTATION_UNAVAILABLE as err:
+    except (ValueError, _IMPLEMENTATION_UNAVAILABLE) as err:
+        if isinstance(err, ConfigEntryAuthFailed):
+            # 2026.10+: the implementation is gone for good; reauth links it again.
+            raise
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
             translation_key="implementation_unavailable",
