@@ -381,7 +381,8 @@ async def test_tolerant_field_types(server: Server, client: ParqExClient) -> Non
                             "bluetooth_sensor_battery_level": True,
                             "last_toggled": "2021-03-04",
                             "name": None,
-                        }
+                        },
+                        {"id": "c" * 32, "state": None},
                     ],
                 }
             ]
@@ -393,7 +394,8 @@ async def test_tolerant_field_types(server: Server, client: ParqExClient) -> Non
     assert controller.software_version == "3.2"
     assert controller.time_before_door_open_alert == 600
     assert controller.last_contact is None
-    (door,) = controller.access_points
+    door, stateless = controller.access_points
+    assert stateless.state is None
     assert door.state is DoorState.OPEN
     assert door.entity_number == 2
     assert door.door_auto_close_delay is None

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from types import SimpleNamespace
+from typing import NoReturn
 
+from aiohttp import ClientResponseError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
+    WebSocketGenerator,
+)
 
 from custom_components.parqex.const import DOMAIN, OAUTH2_AUTHORIZE
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import config_entry_oauth2_flow
 
 from .fake_parqex import (
     CLIENT_ID,
@@ -338,3 +346,60 @@ async def test_reconfigure_wrong_account(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "wrong_account"
     assert dict(loaded_entry.data) == before
+
+
+async def test_token_without_expiry_gets_a_safe_default(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    fake: FakeParqEx,
+) -> None:
+    """A token answer without expires_in is kept, to be refreshed within an hour."""
+    token = fake.issue_tokens()
+    del token["expires_in"]
+    fake.fail("token", Fault(200, json.dumps(token)))
+    result = await return_from_parqex(hass, hass_client_no_auth, await _start(hass))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"]["token"]["expires_in"] == 3600
+
+
+async def test_newer_home_assistant_maps_token_errors(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    fake: FakeParqEx,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where Home Assistant maps token errors itself, ours go through its mapper."""
+    mapped: list[ClientResponseError] = []
+
+    def raise_mapped_token_error(err: ClientResponseError, domain: str) -> NoReturn:
+        mapped.append(err)
+        raise err
+
+    monkeypatch.setattr(
+        config_entry_oauth2_flow,
+        "oauth2",
+        SimpleNamespace(raise_mapped_token_error=raise_mapped_token_error),
+        raising=False,
+    )
+    fake.token_methods = {"GET"}
+    fake.auth_codes.clear()
+    result = await return_from_parqex(hass, hass_client_no_auth, await _start(hass))
+    assert result["reason"] == "oauth_failed"
+    (error,) = mapped
+    assert error.status == 400
+    # The GET form's query holds the client secret; the error's URL does not.
+    assert CLIENT_SECRET not in str(error)
+    assert not error.request_info.real_url.query
+
+
+async def test_application_credentials_dialog_explains_redirect(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator
+) -> None:
+    """The credentials dialog tells the user which redirect URL to register."""
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id({"type": "application_credentials/config"})
+    response = await client.receive_json()
+    placeholders = response["result"]["integrations"][DOMAIN][
+        "description_placeholders"
+    ]
+    assert placeholders["redirect_url"] == "https://my.home-assistant.io/redirect/oauth"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 import time
 
+from aiohttp import ClientConnectionError
 from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -16,7 +17,8 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from custom_components.parqex.const import DOMAIN
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import config_entry_oauth2_flow, device_registry as dr
 from homeassistant.setup import async_setup_component
 
 from .fake_parqex import CONTROLLER, OFFLINE_CONTROLLER, FakeParqEx, Fault
@@ -171,3 +173,44 @@ async def test_stale_device_can_be_removed(
         response = await client.receive_json()
         assert response["success"] is allowed
     assert device_registry.async_get_device(identifiers={(DOMAIN, OFFLINE_CONTROLLER)})
+
+
+@pytest.mark.parametrize(
+    "exc", [ClientConnectionError("reset"), TimeoutError()], ids=["reset", "timeout"]
+)
+async def test_token_refresh_unreachable_retries(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    config_entry: MockConfigEntry,
+    exc: Exception,
+) -> None:
+    """A token endpoint that cannot be reached means: try again later."""
+    fake.fail("token", Fault(200, exc=exc))
+    _expire_access_token(hass, config_entry)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+
+
+class _UnknownImplementationError(ConfigEntryAuthFailed, ValueError):
+    """What Home Assistant 2026.10+ raises for credentials that are gone for good."""
+
+
+async def test_unknown_implementation_on_newer_home_assistant(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    config_entry: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Newer versions decide themselves that a lost implementation needs reauth."""
+
+    async def unknown(*args: object) -> None:
+        raise _UnknownImplementationError
+
+    monkeypatch.setattr(
+        config_entry_oauth2_flow, "async_get_config_entry_implementation", unknown
+    )
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
