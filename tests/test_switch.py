@@ -376,3 +376,33 @@ async def test_nameless_door_gets_translated_name(
     assert (
         state.attributes["friendly_name"] == "ParqEx controller 08848D Access point 2"
     )
+
+
+async def test_software_update_reaches_the_device(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A controller's new software version shows on its device."""
+    fake.device(CONTROLLER)["software_version"] = "1.4.2"
+    await _tick(hass, freezer, 30)
+    device = device_registry.async_get_device({(DOMAIN, CONTROLLER)})
+    assert device.sw_version == "1.4.2"
+
+
+async def test_rate_limit_wait_is_capped(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A Retry-After of a day does not stop updates for a day."""
+    fake.fail("sync", Fault(429, "", headers={"Retry-After": "86400"}))
+    await _tick(hass, freezer, 30)
+    syncs = fake.calls["sync"]
+    await _tick(hass, freezer, 3590)
+    assert fake.calls["sync"] == syncs
+    await _tick(hass, freezer, 10)
+    assert fake.calls["sync"] == syncs + 1

@@ -181,13 +181,16 @@ class ParqExClient:
                 # The predecessor API documented sync as POST.
                 reply = await self._send("POST", url, token, json_body)
                 if reply.status != 405:
+                    _LOGGER.info("ParqEx %s answers POST instead of GET", name)
                     self._method_choice[name] = "POST"
                     method = "POST"
             if reply.status == 404 and not reply.from_parqex:
                 _LOGGER.debug("ParqEx %s is not at path form %d", name, index)
                 continue
             if index != first:
-                _LOGGER.debug("ParqEx %s answered at path form %d", name, index)
+                _LOGGER.info(
+                    "ParqEx %s answers at the documented alternative %s", name, url
+                )
             self._path_choice[name] = index
             return reply
         return reply

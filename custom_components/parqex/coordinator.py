@@ -109,7 +109,8 @@ class ParqExCoordinator(DataUpdateCoordinator[ParqExData]):
         except ParqExRateLimitedError as err:
             backoff = DEFAULT_RATE_LIMIT_BACKOFF
             if err.retry_after is not None:
-                backoff = timedelta(seconds=max(err.retry_after, 1))
+                # Honour ParqEx, but never stop polling for more than an hour.
+                backoff = timedelta(seconds=min(max(err.retry_after, 1), 3600))
             self.update_interval = max(backoff, self._regular_interval())
             raise UpdateFailed(
                 translation_domain=DOMAIN,
@@ -130,7 +131,7 @@ class ParqExCoordinator(DataUpdateCoordinator[ParqExData]):
             if access_point is None or access_point.state == wanted:
                 del self._awaited_states[door_id]
         self.update_interval = self._regular_interval()
-        self._remove_vanished(data)
+        self._sync_registries(data)
         return data
 
     def _regular_interval(self) -> timedelta:
@@ -144,16 +145,23 @@ class ParqExCoordinator(DataUpdateCoordinator[ParqExData]):
         self._awaited_states.clear()
         return POLL_INTERVAL
 
-    def _remove_vanished(self, data: ParqExData) -> None:
-        """Remove devices and entities whose controller or access point is gone."""
+    def _sync_registries(self, data: ParqExData) -> None:
+        """Follow software updates; drop controllers and access points that are gone."""
         entry_id = self.config_entry.entry_id
         device_registry = dr.async_get(self.hass)
         for device in dr.async_entries_for_config_entry(device_registry, entry_id):
             ids = {ident for domain, ident in device.identifiers if domain == DOMAIN}
-            if ids and ids.isdisjoint(data.controllers):
+            controller = next(
+                (data.controllers[i] for i in ids if i in data.controllers), None
+            )
+            if controller is None:
                 _LOGGER.debug("Removing a ParqEx controller that is gone")
                 device_registry.async_update_device(
                     device.id, remove_config_entry_id=entry_id
+                )
+            elif device.sw_version != controller.software_version:
+                device_registry.async_update_device(
+                    device.id, sw_version=controller.software_version
                 )
         entity_registry = er.async_get(self.hass)
         for entity in er.async_entries_for_config_entry(entity_registry, entry_id):
