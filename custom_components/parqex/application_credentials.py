@@ -16,7 +16,6 @@ from homeassistant.components.application_credentials import (
     ClientCredential,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util.hass_dict import HassKey
 
@@ -112,16 +111,12 @@ class ParqExAuthImplementation(AuthImplementation):
             "ParqEx token request failed with status %s (%s)", status, error_code
         )
         url = URL(self.token_url)
-        error = aiohttp.ClientResponseError(
+        # Every Home Assistant version handles a ClientResponseError here (newer ones
+        # map it to their typed token errors); its URL carries no query, so no secret.
+        raise aiohttp.ClientResponseError(
             aiohttp.RequestInfo(url, method, CIMultiDictProxy(CIMultiDict()), url),
             (),
             # A 2xx without a token is a broken answer, not a refusal of the user.
             status=status if status >= 400 else 502,
             message=f"ParqEx token request failed ({error_code})",
         )
-        # Home Assistant 2026.3+ has typed token errors; older ones take this one.
-        helpers = getattr(config_entry_oauth2_flow, "oauth2", None)
-        map_error = getattr(helpers, "raise_mapped_token_error", None)
-        if map_error is not None:
-            map_error(error, self.domain)
-        raise error
