@@ -18,3 +18,5 @@ FAST_POLL_DURATION: Final = timedelta(minutes=1)
 TOGGLE_COOLDOWN: Final = timedelta(seconds=20)
 # Used when ParqEx answers 429 without a usable Retry-After.
 DEFAULT_RATE_LIMIT_BACKOFF: Final = timedelta(minutes=1)
+# Honour ParqEx's Retry-After, but never stop polling for longer than this.
+MAX_RATE_LIMIT_BACKOFF: Final = timedelta(hours=1)

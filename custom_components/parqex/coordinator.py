@@ -21,6 +21,7 @@ from .const import (
     DOMAIN,
     FAST_POLL_DURATION,
     FAST_POLL_INTERVAL,
+    MAX_RATE_LIMIT_BACKOFF,
     POLL_INTERVAL,
     TOGGLE_COOLDOWN,
 )
@@ -109,8 +110,9 @@ class ParqExCoordinator(DataUpdateCoordinator[ParqExData]):
         except ParqExRateLimitedError as err:
             backoff = DEFAULT_RATE_LIMIT_BACKOFF
             if err.retry_after is not None:
-                # Honour ParqEx, but never stop polling for more than an hour.
-                backoff = timedelta(seconds=min(max(err.retry_after, 1), 3600))
+                backoff = min(
+                    timedelta(seconds=max(err.retry_after, 1)), MAX_RATE_LIMIT_BACKOFF
+                )
             self.update_interval = max(backoff, self._regular_interval())
             raise UpdateFailed(
                 translation_domain=DOMAIN,
