@@ -24,6 +24,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 
 from .fake_parqex import CLIENT_ID, CLIENT_SECRET, USER_ID, FakeParqEx
+from .helpers import set_up
 
 
 @pytest.fixture(autouse=True)
@@ -69,6 +70,5 @@ async def loaded_entry(
     hass: HomeAssistant, credentials: None, config_entry: MockConfigEntry
 ) -> AsyncGenerator[MockConfigEntry]:
     """The account, set up."""
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up(hass, config_entry)
     yield config_entry

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 import itertools
 import json
 import re
@@ -15,6 +16,8 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMockResponse,
 )
 from yarl import URL
+
+from homeassistant.util import dt as dt_util
 
 CLIENT_ID = "555555555555555555.api.parqex.com"
 CLIENT_SECRET = "client-secret-7f3a9c"
@@ -64,6 +67,9 @@ class FakeParqEx:
         self.token_requests: list[tuple[str, dict[str, str]]] = []
         self.toggles: list[tuple[str, str]] = []
         self.faults: dict[str, list[Fault]] = {}
+        # Raw `toggle_events`, as ParqEx records them; and the queries it was asked.
+        self.history: list[dict[str, Any]] = []
+        self.history_queries: list[dict[str, str]] = []
         # Door moves wait this many syncs before they show, like a real gate's travel.
         self.travel_syncs = 1
         self._moving: dict[str, tuple[str, int]] = {}
@@ -110,6 +116,47 @@ class FakeParqEx:
         """Return the raw device of the sync answer."""
         return next(d for d in self.sync["devices"] if d["id"] == device_id)
 
+    def now(self) -> datetime:
+        """The time in the account's time zone, as ParqEx writes it (no zone)."""
+        zone = dt_util.get_time_zone(self.settings["data"]["time_zone"]) or dt_util.UTC
+        return dt_util.now(zone).replace(tzinfo=None, microsecond=0)
+
+    def record(
+        self,
+        door_id: str,
+        door_state: str,
+        *,
+        user: tuple[str, str, str] = ("", "Grace", "Hopper"),
+        channel: str = "ParqEx Web",
+        success: bool = True,
+        at: datetime | None = None,
+        move: bool = True,
+    ) -> dict[str, Any]:
+        """Someone operated a door (a remote, the ParqEx app): state and history."""
+        at = at or self.now()
+        stamp = at.strftime("%Y-%m-%d %H:%M:%S")
+        door = self.door(door_id)
+        if success and move:
+            door["state"] = door_state
+            door["last_toggled"] = stamp
+        user_id, first, last = user
+        event = {
+            "door_id": door_id,
+            "door_name": door["name"],
+            "door_state": door_state,
+            "channel": channel,
+            "user": {
+                "id": user_id,
+                "first_name": first,
+                "last_name": last,
+                "email_address": f"{first.lower()}@example.com",
+            },
+            "was_success": success,
+            "toggle_date_time": stamp,
+        }
+        self.history.append(event)
+        return event
+
     def resource_url(self, name: str, form: int | None = None) -> str:
         """Return the URL where `name` lives for a path form."""
         return [
@@ -149,6 +196,8 @@ class FakeParqEx:
             return self._reply(method, url, 200, json=self.sync)
         if name == "toggle" and method == "POST":
             return self._toggle(method, url, data)
+        if name == "toggle-history" and method == "GET":
+            return self._toggle_history(method, url)
         return self._reply(method, url, 404, text="no route")
 
     def _next_fault(self, name: str) -> Fault | None:
@@ -215,10 +264,38 @@ class FakeParqEx:
             method, url, 200, text='{"success": true, "timestamp": 1608317245.,}'
         )
 
+    def _toggle_history(self, method: str, url: URL) -> AiohttpClientMockResponse:
+        query = dict(url.query)
+        self.history_queries.append(query)
+        start, end = query.get("start_date", ""), query.get("end_date", "")
+        # ParqEx returns newest first here; the integration must not rely on order.
+        events = [
+            event
+            for event in reversed(self.history)
+            # Malformed entries (tests add some) are returned for every door.
+            if not isinstance(event, dict)
+            or (
+                event["door_id"] == query.get("door_id")
+                and start <= event["toggle_date_time"][:10] <= end
+            )
+        ]
+        return self._reply(
+            method,
+            url,
+            200,
+            json={"success": True, "data": {"toggle_events": events}},
+        )
+
     def _advance_travel(self) -> None:
         for door_id, (wanted, remaining) in list(self._moving.items()):
             if remaining <= 0:
-                self.door(door_id)["state"] = wanted
+                user = self.user_info["data"]
+                self.record(
+                    door_id,
+                    wanted,
+                    user=(user["id"], user["first_name"], user["last_name"]),
+                    channel="ParqEx API",
+                )
                 del self._moving[door_id]
             else:
                 self._moving[door_id] = (wanted, remaining - 1)

@@ -12,7 +12,8 @@ from pytest_homeassistant_custom_component.typing import (
     WebSocketGenerator,
 )
 
-from custom_components.parqex.const import DOMAIN, OAUTH2_AUTHORIZE
+from custom_components.parqex.const import DOMAIN
+from custom_components.parqex.urls import parqex_urls
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -54,7 +55,7 @@ async def test_full_flow(
     """The user signs in; the entry is the ParqEx user, titled with their name."""
     result = await _start(hass)
     query = authorize_query(result)
-    assert result["url"].startswith(OAUTH2_AUTHORIZE)
+    assert result["url"].startswith(parqex_urls().authorize)
     assert query["response_type"] == "code"
     assert query["client_id"] == CLIENT_ID
     assert query["redirect_uri"] == REDIRECT_URI

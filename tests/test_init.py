@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+import json
 import time
+from typing import Any
 
 from aiohttp import ClientConnectionError
 from freezegun.api import FrozenDateTimeFactory
@@ -11,6 +13,10 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
+    load_fixture,
+)
+from pytest_homeassistant_custom_component.test_util.aiohttp import (
+    AiohttpClientMocker,
 )
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
@@ -21,7 +27,16 @@ from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import config_entry_oauth2_flow, device_registry as dr
 from homeassistant.setup import async_setup_component
 
-from .fake_parqex import CONTROLLER, OFFLINE_CONTROLLER, FakeParqEx, Fault
+from .fake_parqex import (
+    CONTROLLER,
+    GARAGE,
+    GATE,
+    KITTY,
+    OFFLINE_CONTROLLER,
+    FakeParqEx,
+    Fault,
+)
+from .helpers import set_up
 
 pytestmark = pytest.mark.usefixtures("credentials")
 
@@ -214,3 +229,73 @@ async def test_unknown_implementation_on_newer_home_assistant(
     assert config_entry.state is ConfigEntryState.SETUP_ERROR
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+
+
+async def test_settings_refused_starts_reauth(
+    hass: HomeAssistant, fake: FakeParqEx, config_entry: MockConfigEntry
+) -> None:
+    """Settings refused even after a token refresh: sign in again."""
+    unauthorized = Fault(401, '{"errors": [{"message": "Unauthorized"}]}')
+    fake.fail("user-info", unauthorized, unauthorized)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+
+
+async def test_deleting_the_entry_forgets_its_history(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    """The log of announced events goes with the account."""
+    key = f"{DOMAIN}.{loaded_entry.entry_id}.history"
+    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    assert set(hass_storage[key]["data"]) == {KITTY, GARAGE, GATE}
+    await hass.config_entries.async_remove(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    assert key not in hass_storage
+
+
+async def test_development_setting_points_everything_at_a_simulator(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    config_entry: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """With the development setting, ParqEx's URLs all move to its base URL."""
+    monkeypatch.setenv("PARQEX_DEVELOPMENT_BASE_URL", "http://127.0.0.1:8765/")
+    aioclient_mock.clear_requests()
+    aioclient_mock.get(
+        "http://127.0.0.1:8765/oauth/v1/endpoints/sync",
+        json=json.loads(load_fixture("sync.json")),
+    )
+    aioclient_mock.post(
+        "http://127.0.0.1:8765/oauth/v1/endpoints/user-info",
+        json=json.loads(load_fixture("user_settings.json")),
+    )
+    aioclient_mock.get(
+        "http://127.0.0.1:8765/oauth/v1/endpoints/toggle-history",
+        json={"data": {"toggle_events": []}},
+    )
+    await set_up(hass, config_entry)
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert "talking to http://127.0.0.1:8765, not ParqEx" in caplog.text
+    assert {str(call[1].with_query(None)) for call in aioclient_mock.mock_calls} == {
+        "http://127.0.0.1:8765/oauth/v1/endpoints/sync",
+        "http://127.0.0.1:8765/oauth/v1/endpoints/user-info",
+        "http://127.0.0.1:8765/oauth/v1/endpoints/toggle-history",
+    }
+    implementation = (
+        await config_entry_oauth2_flow.async_get_config_entry_implementation(
+            hass, config_entry
+        )
+    )
+    assert implementation.authorize_url == (  # type: ignore[attr-defined]
+        "http://127.0.0.1:8765/oauth/v2/endpoints/authorization/"
+    )
+    assert implementation.token_url == (  # type: ignore[attr-defined]
+        "http://127.0.0.1:8765/oauth/v2/endpoints/token/"
+    )

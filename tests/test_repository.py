@@ -7,6 +7,7 @@ from pathlib import Path
 import re
 
 from awesomeversion import AwesomeVersion, AwesomeVersionStrategy
+import yaml
 
 ROOT = Path(__file__).parents[1]
 INTEGRATION = ROOT / "custom_components" / "parqex"
@@ -53,8 +54,30 @@ def test_every_translation_key_in_code_is_translated() -> None:
         re.findall(r'translation_domain=DOMAIN,\s*translation_key="([a-z_]+)"', code)
     )
     used_keys |= set(re.findall(r'\(\w+Error, "([a-z_]+)"\)', code))
+    used_keys |= set(re.findall(r'_invalid\(\s*"([a-z_]+)"', code))
     used_keys.add("unexpected_response")
-    assert len(used_keys) >= 10
+    assert len(used_keys) >= 20
     assert used_keys <= set(exceptions)  # type: ignore[arg-type]
     reasons = set(re.findall(r'reason="([a-z_]+)"', code))
     assert reasons <= set(aborts)  # type: ignore[arg-type]
+
+
+def test_actions_are_described_and_translated() -> None:
+    """services.yaml, translations and icons name the same actions and fields."""
+    services = yaml.safe_load((INTEGRATION / "services.yaml").read_text("utf-8"))
+    translated = _json(INTEGRATION / "translations" / "en.json")["services"]
+    icons = _json(INTEGRATION / "icons.json")["services"]
+    assert set(services) == set(translated) == set(icons)  # type: ignore[arg-type]
+    for action, described in services.items():
+        fields = translated[action]["fields"]  # type: ignore[index]
+        assert set(described["fields"]) == set(fields)
+
+
+def test_entity_translation_keys_have_names() -> None:
+    """Each translation key of an access point entity has its numbered variant."""
+    entities = _json(INTEGRATION / "translations" / "en.json")["entity"]
+    for keys in entities.values():  # type: ignore[attr-defined]
+        for key, value in keys.items():
+            assert value["name"]
+            if "{access_point}" in value["name"]:
+                assert "{number}" in keys[f"{key}_numbered"]["name"]

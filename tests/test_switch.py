@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from copy import deepcopy
-from datetime import timedelta
 import logging
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
 )
 
 from custom_components.parqex.const import DOMAIN
@@ -37,20 +35,13 @@ from .fake_parqex import (
     FakeParqEx,
     Fault,
 )
+from .helpers import tick
 
 pytestmark = pytest.mark.usefixtures("credentials")
 
 KITTY_SWITCH = "switch.parqex_controller_08848d_kitty"
 GARAGE_SWITCH = "switch.parqex_controller_08848d_garage"
 GATE_SWITCH = "switch.parqex_controller_088aaa_pedestrian_gate"
-
-
-async def _tick(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
-) -> None:
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
 
 
 async def _switch(hass: HomeAssistant, service: str, entity_id: str) -> None:
@@ -99,15 +90,15 @@ async def test_turn_on_polls_fast_until_open(
 
     syncs = fake.calls["sync"]
     for _ in range(3):
-        await _tick(hass, freezer, 5)
+        await tick(hass, freezer, 5)
     assert fake.calls["sync"] == syncs + 3
     assert hass.states.get(GARAGE_SWITCH).state == STATE_ON
 
     # Back to the regular 30-second polling once the state showed.
-    await _tick(hass, freezer, 5)
-    await _tick(hass, freezer, 20)
+    await tick(hass, freezer, 5)
+    await tick(hass, freezer, 20)
     assert fake.calls["sync"] == syncs + 3
-    await _tick(hass, freezer, 5)
+    await tick(hass, freezer, 5)
     assert fake.calls["sync"] == syncs + 4
 
 
@@ -120,8 +111,8 @@ async def test_turn_off_closes(
     """Turning off asks ParqEx to close."""
     await _switch(hass, SERVICE_TURN_OFF, KITTY_SWITCH)
     assert fake.toggles == [(KITTY, "CLOSED")]
-    await _tick(hass, freezer, 5)
-    await _tick(hass, freezer, 5)
+    await tick(hass, freezer, 5)
+    await tick(hass, freezer, 5)
     assert hass.states.get(KITTY_SWITCH).state == STATE_OFF
 
 
@@ -136,11 +127,11 @@ async def test_fast_polling_stops_after_a_minute(
     await _switch(hass, SERVICE_TURN_ON, GARAGE_SWITCH)
     syncs = fake.calls["sync"]
     for _ in range(12):
-        await _tick(hass, freezer, 5)
+        await tick(hass, freezer, 5)
     assert syncs + 11 <= fake.calls["sync"] <= syncs + 12
     syncs = fake.calls["sync"]
     for _ in range(6):
-        await _tick(hass, freezer, 5)
+        await tick(hass, freezer, 5)
     assert fake.calls["sync"] == syncs + 1
 
 
@@ -152,7 +143,7 @@ async def test_second_command_within_20_seconds_refused(
 ) -> None:
     """ParqEx wants 20 s between toggles of one door; we say how long to wait."""
     await _switch(hass, SERVICE_TURN_ON, GARAGE_SWITCH)
-    await _tick(hass, freezer, 5)
+    await tick(hass, freezer, 5)
     with pytest.raises(HomeAssistantError) as err:
         await _switch(hass, SERVICE_TURN_OFF, GARAGE_SWITCH)
     assert err.value.translation_key == "toggle_too_soon"
@@ -165,7 +156,7 @@ async def test_second_command_within_20_seconds_refused(
 
     # Other access points are not held up.
     await _switch(hass, SERVICE_TURN_OFF, KITTY_SWITCH)
-    await _tick(hass, freezer, 16)
+    await tick(hass, freezer, 16)
     await _switch(hass, SERVICE_TURN_OFF, GARAGE_SWITCH)
     assert fake.toggles == [(GARAGE, "OPEN"), (KITTY, "CLOSED"), (GARAGE, "CLOSED")]
 
@@ -247,7 +238,7 @@ async def test_controller_not_found_makes_it_unavailable(
     assert hass.states.get(KITTY_SWITCH).state == STATE_UNAVAILABLE
     # A JSON 404 is ParqEx's answer, not a routing miss: no other path is tried.
     assert fake.calls["toggle"] == 1
-    await _tick(hass, freezer, 30)
+    await tick(hass, freezer, 30)
     assert hass.states.get(GARAGE_SWITCH).state == STATE_OFF
 
 
@@ -275,11 +266,11 @@ async def test_unavailable_and_back_logged_once(
     """Failed polls make the switches unavailable; one log line each way."""
     caplog.set_level(logging.INFO)
     fake.fail("sync", Fault(500, "oops"), Fault(503, "busy"))
-    await _tick(hass, freezer, 30)
+    await tick(hass, freezer, 30)
     assert hass.states.get(KITTY_SWITCH).state == STATE_UNAVAILABLE
-    await _tick(hass, freezer, 30)
+    await tick(hass, freezer, 30)
     assert hass.states.get(KITTY_SWITCH).state == STATE_UNAVAILABLE
-    await _tick(hass, freezer, 30)
+    await tick(hass, freezer, 30)
     assert hass.states.get(KITTY_SWITCH).state == STATE_ON
     assert caplog.text.count("Error fetching parqex data") == 1
     assert caplog.text.count("Fetching parqex data recovered") == 1
@@ -300,14 +291,14 @@ async def test_rate_limit_backs_off(
 ) -> None:
     """429: the next poll waits Retry-After (at most an hour), then polling resumes."""
     fake.fail("sync", Fault(429, "", headers={"Retry-After": retry_after}))
-    await _tick(hass, freezer, 30)
+    await tick(hass, freezer, 30)
     syncs = fake.calls["sync"]
-    await _tick(hass, freezer, wait - 10)
+    await tick(hass, freezer, wait - 10)
     assert fake.calls["sync"] == syncs
-    await _tick(hass, freezer, 10)
+    await tick(hass, freezer, 10)
     assert fake.calls["sync"] == syncs + 1
     assert hass.states.get(KITTY_SWITCH).state == STATE_ON
-    await _tick(hass, freezer, 30)
+    await tick(hass, freezer, 30)
     assert fake.calls["sync"] == syncs + 2
 
 
@@ -326,7 +317,7 @@ async def test_new_and_vanished_controllers(
         {"id": "d" * 32, "name": "Elevator", "state": "CLOSED", "active": True}
     ]
     fake.sync["devices"].append(new_controller)
-    await _tick(hass, freezer, 30)
+    await tick(hass, freezer, 30)
     assert hass.states.get("switch.parqex_controller_08bbbb_elevator").state == (
         STATE_OFF
     )
@@ -337,7 +328,7 @@ async def test_new_and_vanished_controllers(
     ]
     kitty = fake.door(KITTY)
     fake.device(CONTROLLER)["doors"].remove(kitty)
-    await _tick(hass, freezer, 30)
+    await tick(hass, freezer, 30)
     assert device_registry.async_get_device({(DOMAIN, OFFLINE_CONTROLLER)}) is None
     assert entity_registry.async_get(GATE_SWITCH) is None
     assert hass.states.get(GATE_SWITCH) is None
@@ -347,7 +338,7 @@ async def test_new_and_vanished_controllers(
 
     # An access point that comes back is added again.
     fake.device(CONTROLLER)["doors"].append(kitty)
-    await _tick(hass, freezer, 30)
+    await tick(hass, freezer, 30)
     assert hass.states.get(KITTY_SWITCH).state == STATE_ON
 
 
@@ -362,7 +353,7 @@ async def test_inactive_unknown_and_nameless_doors(
     fake.door(KITTY)["state"] = "MOVING"
     fake.device(OFFLINE_CONTROLLER)["active"] = True
     fake.door(GATE)["name"] = "Front gate"
-    await _tick(hass, freezer, 30)
+    await tick(hass, freezer, 30)
     assert hass.states.get(GARAGE_SWITCH).state == STATE_UNAVAILABLE
     assert hass.states.get(KITTY_SWITCH).state == STATE_UNKNOWN
     assert hass.states.get(GATE_SWITCH).state == STATE_OFF
@@ -393,6 +384,6 @@ async def test_software_update_reaches_the_device(
 ) -> None:
     """A controller's new software version shows on its device."""
     fake.device(CONTROLLER)["software_version"] = "1.4.2"
-    await _tick(hass, freezer, 30)
+    await tick(hass, freezer, 30)
     device = device_registry.async_get_device({(DOMAIN, CONTROLLER)})
     assert device.sw_version == "1.4.2"

@@ -2,25 +2,46 @@
 
 from __future__ import annotations
 
+import logging
+
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
-from homeassistant.helpers import config_entry_oauth2_flow
+from homeassistant.helpers import config_entry_oauth2_flow, config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
+from homeassistant.helpers.typing import ConfigType
 
 from .api import ParqExClient
 from .auth import ParqExOAuth
 from .const import DOMAIN
 from .coordinator import ParqExConfigEntry, ParqExCoordinator
+from .history import AnnouncedHistory
+from .services import async_setup_services
+from .urls import DEVELOPMENT_BASE_URL_ENV, development_base_url, parqex_urls
 
-PLATFORMS: list[Platform] = [Platform.SWITCH]
+_LOGGER = logging.getLogger(__name__)
+
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.EVENT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 
 # Home Assistant 2025.12+ raises ImplementationUnavailableError when credentials
 # may come back; older versions raise a plain ValueError.
 _IMPLEMENTATION_UNAVAILABLE: type[Exception] = getattr(
     config_entry_oauth2_flow, "ImplementationUnavailableError", ValueError
 )
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the ParqEx actions (they answer for any loaded account)."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> bool:
@@ -40,19 +61,42 @@ async def async_setup_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> bo
             translation_key="implementation_unavailable",
         ) from err
 
+    urls = parqex_urls()
+    if development_base_url():
+        _LOGGER.warning(
+            "ParqEx development setting %s is in use: talking to %s, not ParqEx",
+            DEVELOPMENT_BASE_URL_ENV,
+            urls.api_root,
+        )
     client = ParqExClient(
-        async_get_clientsession(hass), ParqExOAuth(hass, entry, implementation)
+        async_get_clientsession(hass),
+        ParqExOAuth(hass, entry, implementation),
+        api_root=urls.api_root,
+        web_root=urls.web_root,
     )
     coordinator = ParqExCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Now that the event entities listen, announce what happened while we were away.
+    entry.async_create_background_task(
+        hass, coordinator.async_start_history(), "parqex access history catch-up"
+    )
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> bool:
     """Unload a ParqEx config entry."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        # A reload reads the log at once: it must hold everything announced so far.
+        await entry.runtime_data.history.async_flush()
+    return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> None:
+    """Forget the announced history of a deleted account."""
+    await AnnouncedHistory(hass, entry.entry_id).async_remove()
 
 
 async def async_remove_config_entry_device(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from email.utils import parsedate_to_datetime
 import json
 import logging
@@ -29,12 +30,19 @@ from .errors import (
     ParqExSensorRequiredError,
     ParqExUnexpectedResponseError,
 )
-from .models import Controller, DoorState, UserInfo, UserSettings, parse_sync
+from .models import (
+    Controller,
+    DoorState,
+    ToggleEvent,
+    UserInfo,
+    UserSettings,
+    parse_sync,
+    parse_toggle_history,
+)
+from .urls import API_ROOT, WEB_ROOT
 
 _LOGGER = logging.getLogger(__name__)
 
-API_ROOT: Final = "https://api.parqex.com"
-WEB_ROOT: Final = "https://parqex.com"
 REQUEST_TIMEOUT: Final = 15.0
 
 # Keys of ParqEx's JSON envelopes; a 404 without them is a routing miss, not an answer.
@@ -57,6 +65,14 @@ class _Reply:
     retry_after: float | None
     # Whether the body is ParqEx's envelope (an answer) rather than a web server's page.
     from_parqex: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    name: str
+    method: str
+    json_body: Any
+    params: Mapping[str, str] | None
 
 
 def _server_message(body: Any) -> str:
@@ -148,38 +164,55 @@ class ParqExClient:
             expect_body=False,
         )
 
+    async def async_get_door_history(
+        self, door_id: str, start_date: date, end_date: date
+    ) -> tuple[ToggleEvent, ...]:
+        """Return an access point's history over whole days, oldest first."""
+        reply = await self._request(
+            "toggle-history",
+            "GET",
+            params={
+                "history_type": "door",
+                "door_id": door_id,
+                "start_date": start_date.isoformat(),
+                "end_date": end_date.isoformat(),
+            },
+        )
+        return parse_toggle_history(reply.body)
+
     async def _request(
         self,
         name: str,
         method: str,
         *,
         json_body: Any = None,
+        params: Mapping[str, str] | None = None,
         expect_body: bool = True,
     ) -> _Reply:
         """Call an endpoint, refreshing the token once after a 401."""
+        call = _Call(name, method, json_body, params)
         token = await self._auth.async_get_access_token()
-        reply = await self._request_routed(name, method, token, json_body)
+        reply = await self._request_routed(call, token)
         if reply.status == 401:
             token = await self._auth.async_get_access_token(rejected_token=token)
-            reply = await self._request_routed(name, method, token, json_body)
+            reply = await self._request_routed(call, token)
         _raise_for_reply(name, reply)
         if expect_body and reply.body is None:
             raise ParqExUnexpectedResponseError(f"{name} answered without JSON")
         return reply
 
-    async def _request_routed(
-        self, name: str, method: str, token: str, json_body: Any
-    ) -> _Reply:
+    async def _request_routed(self, call: _Call, token: str) -> _Reply:
         """Try the remembered path first, then the documented alternatives."""
-        method = self._method_choice.get(name, method)
+        name = call.name
+        method = self._method_choice.get(name, call.method)
         first = self._path_choice.get(name, 0)
         reply = _Reply(404, None, None, from_parqex=False)
         for index in range(first, len(self._path_templates)):
             url = self._path_templates[index].format(name=name)
-            reply = await self._send(method, url, token, json_body)
+            reply = await self._send(call, method, url, token)
             if reply.status == 405 and name == "sync" and method == "GET":
                 # The predecessor API documented sync as POST.
-                reply = await self._send("POST", url, token, json_body)
+                reply = await self._send(call, "POST", url, token)
                 if reply.status != 405:
                     _LOGGER.info("ParqEx %s answers POST instead of GET", name)
                     self._method_choice[name] = "POST"
@@ -195,7 +228,7 @@ class ParqExClient:
             return reply
         return reply
 
-    async def _send(self, method: str, url: str, token: str, json_body: Any) -> _Reply:
+    async def _send(self, call: _Call, method: str, url: str, token: str) -> _Reply:
         headers = {
             "Accept": "application/json",
             "Content-Type": "application/json",
@@ -208,7 +241,8 @@ class ParqExClient:
                 method,
                 url,
                 headers=headers,
-                data=None if json_body is None else json.dumps(json_body),
+                params=call.params,
+                data=None if call.json_body is None else json.dumps(call.json_body),
                 timeout=self._timeout,
             ) as response:
                 raw = await response.read()

@@ -19,7 +19,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util.hass_dict import HassKey
 
-from .const import OAUTH2_AUTHORIZE, OAUTH2_TOKEN
+from .urls import parqex_urls
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -33,7 +33,8 @@ DATA_TOKEN_BY_GET: HassKey[set[str]] = HassKey("parqex_token_by_get")
 
 async def async_get_authorization_server(hass: HomeAssistant) -> AuthorizationServer:
     """Return ParqEx's authorize and token URLs."""
-    return AuthorizationServer(authorize_url=OAUTH2_AUTHORIZE, token_url=OAUTH2_TOKEN)
+    urls = parqex_urls()
+    return AuthorizationServer(authorize_url=urls.authorize, token_url=urls.token)
 
 
 async def async_get_auth_implementation(

@@ -5,8 +5,6 @@ from typing import Final
 
 DOMAIN: Final = "parqex"
 
-OAUTH2_AUTHORIZE: Final = "https://api.parqex.com/oauth/v2/endpoints/authorization/"
-OAUTH2_TOKEN: Final = "https://api.parqex.com/oauth/v2/endpoints/token/"  # noqa: S105
 # ParqEx reads scopes as a comma-separated list; there is no read scope.
 OAUTH2_SCOPES: Final = "opendoor,closedoor"
 
@@ -20,3 +18,12 @@ TOGGLE_COOLDOWN: Final = timedelta(seconds=20)
 DEFAULT_RATE_LIMIT_BACKOFF: Final = timedelta(minutes=1)
 # Honour ParqEx's Retry-After, but never stop polling for longer than this.
 MAX_RATE_LIMIT_BACKOFF: Final = timedelta(hours=1)
+
+# After a restart, announce events missed while Home Assistant was down, this far back.
+HISTORY_CATCH_UP_DAYS: Final = 7
+# A changed access point whose history shows nothing new yet is asked again this often.
+HISTORY_ATTEMPTS: Final = 3
+# The access history action reads at most this many days at once.
+MAX_HISTORY_RANGE_DAYS: Final = 31
+DEFAULT_HISTORY_LIMIT: Final = 100
+MAX_HISTORY_LIMIT: Final = 1000

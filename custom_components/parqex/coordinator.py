@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 import logging
 import math
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -21,6 +24,7 @@ from .const import (
     DOMAIN,
     FAST_POLL_DURATION,
     FAST_POLL_INTERVAL,
+    HISTORY_ATTEMPTS,
     MAX_RATE_LIMIT_BACKOFF,
     POLL_INTERVAL,
     TOGGLE_COOLDOWN,
@@ -35,7 +39,8 @@ from .errors import (
     ParqExRateLimitedError,
     ParqExSensorRequiredError,
 )
-from .models import AccessPoint, Controller, DoorState
+from .history import AnnouncedHistory
+from .models import AccessPoint, Controller, DoorState, ToggleEvent, UserSettings
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -72,6 +77,11 @@ class ParqExData:
         )
 
 
+def access_event_signal(entry_id: str, door_id: str) -> str:
+    """Dispatcher signal carrying an access point's new history events."""
+    return f"{DOMAIN}_{entry_id}_{door_id}_toggle_events"
+
+
 def _seconds(delta: timedelta) -> str:
     return str(max(1, math.ceil(delta.total_seconds())))
 
@@ -98,6 +108,54 @@ class ParqExCoordinator(DataUpdateCoordinator[ParqExData]):
         self._fast_poll_until: datetime | None = None
         # Controllers that answered a toggle with 404 (offline) since the last sync.
         self._unreachable: set[str] = set()
+        self.settings: UserSettings | None = None
+        # ParqEx's timestamps have no zone: they are in the account's time zone.
+        self.time_zone: tzinfo = dt_util.UTC
+        self.history = AnnouncedHistory(hass, entry.entry_id)
+        # Access points whose history is worth reading, with the attempts left.
+        self._history_pending: dict[str, int] = {}
+        # Access points whose history ParqEx refuses to this user (owners only).
+        self.history_refused: set[str] = set()
+        self.last_history_error: str | None = None
+        self._history_started = False
+        self._history_lock = asyncio.Lock()
+
+    async def _async_setup(self) -> None:
+        """Read what earlier runs announced."""
+        await self.history.async_load()
+
+    async def _async_read_settings(self) -> None:
+        """Learn the account's time zone; until then timestamps are read as UTC.
+
+        Read after `sync` succeeded, and again at each poll until it is known.
+        """
+        try:
+            settings = await self.client.async_get_user_settings()
+        except ParqExAuthError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="auth_failed"
+            ) from err
+        except ParqExError as err:
+            _LOGGER.debug("ParqEx settings not read yet: %s", err)
+            return
+        self.settings = settings
+        zone = dt_util.get_time_zone(settings.time_zone) if settings.time_zone else None
+        if settings.time_zone and zone is None:
+            _LOGGER.warning(
+                "ParqEx time zone %s is unknown; reading times as UTC",
+                settings.time_zone,
+            )
+        self.time_zone = zone or dt_util.UTC
+
+    def as_utc(self, naive: datetime | None) -> datetime | None:
+        """Place one of ParqEx's zone-less timestamps in time."""
+        if naive is None:
+            return None
+        return naive.replace(tzinfo=self.time_zone).astimezone(dt_util.UTC)
+
+    def account_today(self) -> date:
+        """Today in the account's time zone (ParqEx's history is asked by date)."""
+        return dt_util.now(self.time_zone).date()
 
     async def _async_update_data(self) -> ParqExData:
         """Fetch `sync`; set the next interval from rate limits and pending commands."""
@@ -127,6 +185,12 @@ class ParqExCoordinator(DataUpdateCoordinator[ParqExData]):
                 translation_placeholders={"error": str(err)},
             ) from err
         data = ParqExData.from_controllers(controllers)
+        if self.settings is None:
+            await self._async_read_settings()
+        self._reload_if_renamed(data)
+        self._note_moved_access_points(data)
+        if self._history_started:
+            await self._async_read_history(data)
         self._unreachable.clear()
         for door_id, wanted in list(self._awaited_states.items()):
             access_point = data.access_points.get(door_id)
@@ -135,6 +199,93 @@ class ParqExCoordinator(DataUpdateCoordinator[ParqExData]):
         self.update_interval = self._regular_interval()
         self._sync_registries(data)
         return data
+
+    def _reload_if_renamed(self, data: ParqExData) -> None:
+        """Entity names carry access point names; a reload renames them all."""
+        previous = self.data.access_points if self.data else {}
+        if any(
+            door_id in previous and previous[door_id].name != access_point.name
+            for door_id, access_point in data.access_points.items()
+        ):
+            _LOGGER.debug("An access point was renamed in ParqEx; reloading")
+            self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
+
+    def _note_moved_access_points(self, data: ParqExData) -> None:
+        """Mark access points whose state or last toggle changed: history has news."""
+        previous = self.data.access_points if self.data else {}
+        for door_id, access_point in data.access_points.items():
+            before = previous.get(door_id)
+            if door_id not in self.history_refused and (
+                before is None
+                or (before.state, before.last_toggled)
+                != (access_point.state, access_point.last_toggled)
+            ):
+                self._history_pending[door_id] = HISTORY_ATTEMPTS
+
+    async def async_start_history(self) -> None:
+        """Read history once the entities listen: catches up on missed events."""
+        self._history_started = True
+        await self._async_read_history(self.data)
+
+    async def _async_read_history(self, data: ParqExData) -> None:
+        """Read the history of pending access points and announce what is new."""
+        async with self._history_lock:
+            today = self.account_today()
+            for door_id in list(self._history_pending):
+                if door_id not in data.access_points:
+                    del self._history_pending[door_id]
+                    continue
+                first_reading = not self.history.knows(door_id)
+                try:
+                    events = await self.client.async_get_door_history(
+                        door_id, self.history.start_date(door_id, today), today
+                    )
+                except ParqExAuthError:
+                    _LOGGER.info(
+                        "ParqEx does not share the history of an access point with"
+                        " this user; its events stay empty"
+                    )
+                    self.history_refused.add(door_id)
+                    del self._history_pending[door_id]
+                    continue
+                except ParqExError as err:
+                    # Only the kind: a message may quote ParqEx's answer.
+                    self.last_history_error = type(err).__name__
+                    self._spend_history_attempt(door_id)
+                    if isinstance(err, ParqExRateLimitedError):
+                        break
+                    continue
+                new = self.history.take_new(door_id, events)
+                if new or first_reading:
+                    del self._history_pending[door_id]
+                else:
+                    # ParqEx may record the event a little after the state changes.
+                    self._spend_history_attempt(door_id)
+                self._announce(door_id, new)
+
+    def history_diagnostics(self) -> dict[str, Any]:
+        """How history reading goes, without ids."""
+        return {
+            "started": self._history_started,
+            "pending": len(self._history_pending),
+            "refused": len(self.history_refused),
+            "last_error": self.last_history_error,
+        }
+
+    def _spend_history_attempt(self, door_id: str) -> None:
+        attempts = self._history_pending[door_id] - 1
+        if attempts > 0:
+            self._history_pending[door_id] = attempts
+        else:
+            del self._history_pending[door_id]
+
+    def _announce(self, door_id: str, events: list[ToggleEvent]) -> None:
+        if events:
+            async_dispatcher_send(
+                self.hass,
+                access_event_signal(self.config_entry.entry_id, door_id),
+                events,
+            )
 
     def _regular_interval(self) -> timedelta:
         """Fast while a command waits to show, and for at most a minute."""
@@ -148,7 +299,7 @@ class ParqExCoordinator(DataUpdateCoordinator[ParqExData]):
         return POLL_INTERVAL
 
     def _sync_registries(self, data: ParqExData) -> None:
-        """Follow software updates; drop controllers and access points that are gone."""
+        """Follow software updates; drop controllers (and their entities) gone."""
         entry_id = self.config_entry.entry_id
         device_registry = dr.async_get(self.hass)
         for device in dr.async_entries_for_config_entry(device_registry, entry_id):
@@ -165,19 +316,17 @@ class ParqExCoordinator(DataUpdateCoordinator[ParqExData]):
                 device_registry.async_update_device(
                     device.id, sw_version=controller.software_version
                 )
-        entity_registry = er.async_get(self.hass)
-        for entity in er.async_entries_for_config_entry(entity_registry, entry_id):
-            # Unique ids start with the id of the access point or controller they serve.
-            owner = entity.unique_id.partition("_")[0]
-            if owner not in data.access_points and owner not in data.controllers:
-                entity_registry.async_remove(entity.entity_id)
 
     def is_usable(self, door_id: str) -> bool:
         """Whether ParqEx can operate the access point now."""
         access_point = self.data.access_points.get(door_id)
         if access_point is None or not access_point.active:
             return False
-        controller = self.data.controllers.get(access_point.controller_id)
+        return self.is_reachable(access_point.controller_id)
+
+    def is_reachable(self, controller_id: str) -> bool:
+        """Whether ParqEx reports the controller active and it answered commands."""
+        controller = self.data.controllers.get(controller_id)
         return (
             controller is not None
             and controller.active

@@ -1,12 +1,18 @@
-"""Base entity of ParqEx: one device per controller, honest availability."""
+"""Base entities of ParqEx: one device per controller, honest availability."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_platform, entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
-from .coordinator import ParqExCoordinator
+from .coordinator import ParqExConfigEntry, ParqExCoordinator, ParqExData
 from .models import AccessPoint, Controller
 
 
@@ -24,20 +30,70 @@ def controller_device_info(controller: Controller) -> DeviceInfo:
     )
 
 
+def async_track_entities(
+    hass: HomeAssistant,
+    entry: ParqExConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    wanted: Callable[[ParqExData], Mapping[str, Callable[[], Entity]]],
+) -> None:
+    """Keep a platform's entities to what the last sync wants, by unique id.
+
+    New ones are added; ones no longer wanted (their access point, controller or
+    door sensor is gone, even while Home Assistant was stopped) are removed.
+    """
+    coordinator = entry.runtime_data
+    entity_registry = er.async_get(hass)
+    platform = entity_platform.async_get_current_platform().domain
+    known: set[str] = set()
+
+    @callback
+    def _add_new() -> None:
+        current = wanted(coordinator.data)
+        for entity in er.async_entries_for_config_entry(
+            entity_registry, entry.entry_id
+        ):
+            if entity.domain == platform and entity.unique_id not in current:
+                entity_registry.async_remove(entity.entity_id)
+        # Forget removed ones, so that one that comes back is added again.
+        known.intersection_update(current)
+        new = [unique_id for unique_id in current if unique_id not in known]
+        known.update(new)
+        async_add_entities(current[unique_id]() for unique_id in new)
+
+    _add_new()
+    entry.async_on_unload(coordinator.async_add_listener(_add_new))
+
+
 class ParqExAccessPointEntity(CoordinatorEntity[ParqExCoordinator]):
-    """An entity of one access point, on its controller's device."""
+    """An entity of one access point, on its controller's device.
+
+    Entities other than the switch carry the access point's name in theirs; a
+    nameless access point uses the `_numbered` variant of the translation key.
+    A rename in ParqEx reloads the entry (see the coordinator), renaming them all.
+    """
 
     _attr_has_entity_name = True
 
     def __init__(
-        self, coordinator: ParqExCoordinator, access_point: AccessPoint
+        self,
+        coordinator: ParqExCoordinator,
+        access_point: AccessPoint,
+        key: str | None = None,
     ) -> None:
         """Initialize from the access point as last synced."""
         super().__init__(coordinator)
         self.door_id = access_point.id
+        if key is not None:
+            self._attr_unique_id = f"{access_point.id}_{key}"
         self._attr_device_info = controller_device_info(
             coordinator.data.controllers[access_point.controller_id]
         )
+        if key is not None:
+            self._attr_translation_key = key if access_point.name else f"{key}_numbered"
+            self._attr_translation_placeholders = {
+                "access_point": access_point.name,
+                "number": str(access_point.entity_number or ""),
+            }
 
     @property
     def access_point(self) -> AccessPoint:
@@ -48,3 +104,32 @@ class ParqExAccessPointEntity(CoordinatorEntity[ParqExCoordinator]):
     def available(self) -> bool:
         """Available while ParqEx answers and the controller and door are active."""
         return super().available and self.coordinator.is_usable(self.door_id)
+
+
+class ParqExControllerEntity(CoordinatorEntity[ParqExCoordinator]):
+    """An entity about a controller itself (diagnostic data)."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self, coordinator: ParqExCoordinator, controller: Controller, key: str
+    ) -> None:
+        """Initialize from the controller as last synced."""
+        super().__init__(coordinator)
+        self.controller_id = controller.id
+        self._attr_translation_key = key
+        self._attr_unique_id = f"{controller.id}_{key}"
+        self._attr_device_info = controller_device_info(controller)
+
+    @property
+    def controller(self) -> Controller:
+        """The controller as last synced."""
+        return self.coordinator.data.controllers[self.controller_id]
+
+    @property
+    def available(self) -> bool:
+        """Available while ParqEx answers and still lists the controller."""
+        return (
+            super().available
+            and self.controller_id in self.coordinator.data.controllers
+        )

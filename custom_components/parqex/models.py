@@ -241,3 +241,78 @@ def parse_sync(body: Any) -> tuple[Controller, ...]:
     if not isinstance(devices, list):
         raise ParqExUnexpectedResponseError("sync answer has no devices list")
     return tuple(Controller.from_json(device) for device in devices)
+
+
+@dataclass(frozen=True, slots=True)
+class ToggleEvent:
+    """One entry of ParqEx's access history: who moved (or tried to move) a door."""
+
+    door_id: str
+    door_name: str
+    door_state: DoorState | None
+    channel: str
+    user_id: str
+    user_first_name: str
+    user_last_name: str
+    was_success: bool
+    # Zone-less, in the account's time zone.
+    toggled_at: datetime
+    # E-mail addresses are personal data the integration never needs; not kept.
+
+    @property
+    def user_name(self) -> str:
+        """The user's name as entered in ParqEx."""
+        return " ".join(
+            part for part in (self.user_first_name, self.user_last_name) if part
+        )
+
+    @property
+    def key(self) -> str:
+        """What tells events apart: ParqEx gives them no id."""
+        return "|".join(
+            (
+                self.door_id,
+                self.toggled_at.strftime(TIMESTAMP_FORMAT),
+                self.door_state or "",
+                self.channel,
+                self.user_id or self.user_name,
+                str(self.was_success),
+            )
+        )
+
+    @classmethod
+    def from_json(cls, raw: Any) -> ToggleEvent | None:
+        """Parse one entry of `toggle_events`; None when it lacks a door or a time."""
+        if not isinstance(raw, Mapping):
+            return None
+        door_id = _str(raw, "door_id")
+        toggled_at = _naive_timestamp(raw, "toggle_date_time")
+        if not door_id or toggled_at is None:
+            return None
+        user = raw.get("user")
+        if not isinstance(user, Mapping):
+            user = {}
+        return cls(
+            door_id=door_id,
+            door_name=(_str(raw, "door_name") or "").strip(),
+            door_state=_door_state(raw, "door_state"),
+            channel=(_str(raw, "channel") or "").strip(),
+            user_id=_str(user, "id") or "",
+            user_first_name=_str(user, "first_name") or "",
+            user_last_name=_str(user, "last_name") or "",
+            was_success=_bool(raw, "was_success") is not False,
+            toggled_at=toggled_at,
+        )
+
+
+def parse_toggle_history(body: Any) -> tuple[ToggleEvent, ...]:
+    """Parse `toggle-history`, skipping entries without a door or time, oldest first."""
+    events = envelope_data(body).get("toggle_events")
+    if events is None:
+        return ()
+    if not isinstance(events, list):
+        raise ParqExUnexpectedResponseError("toggle_events is not a list")
+    parsed = (ToggleEvent.from_json(raw) for raw in events)
+    return tuple(
+        sorted((event for event in parsed if event), key=lambda e: e.toggled_at)
+    )

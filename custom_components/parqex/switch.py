@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import ParqExConfigEntry, ParqExCoordinator
-from .entity import ParqExAccessPointEntity
+from .coordinator import ParqExConfigEntry, ParqExCoordinator, ParqExData
+from .entity import ParqExAccessPointEntity, async_track_entities
 from .models import AccessPoint, DoorState
 
 # Commands are serialized per access point by the coordinator's cooldown instead.
@@ -23,21 +26,14 @@ async def async_setup_entry(
 ) -> None:
     """Add a switch for every access point, now and whenever one appears."""
     coordinator = entry.runtime_data
-    known: set[str] = set()
 
-    @callback
-    def _add_new_access_points() -> None:
-        current = coordinator.data.access_points
-        # Forget removed ones, so that an access point that comes back is added again.
-        known.intersection_update(current)
-        new = [door_id for door_id in current if door_id not in known]
-        known.update(new)
-        async_add_entities(
-            ParqExAccessPointSwitch(coordinator, current[door_id]) for door_id in new
-        )
+    def _wanted(data: ParqExData) -> dict[str, Callable[[], Entity]]:
+        return {
+            door_id: partial(ParqExAccessPointSwitch, coordinator, access_point)
+            for door_id, access_point in data.access_points.items()
+        }
 
-    _add_new_access_points()
-    entry.async_on_unload(coordinator.async_add_listener(_add_new_access_points))
+    async_track_entities(hass, entry, async_add_entities, _wanted)
 
 
 class ParqExAccessPointSwitch(ParqExAccessPointEntity, SwitchEntity):
@@ -54,18 +50,9 @@ class ParqExAccessPointSwitch(ParqExAccessPointEntity, SwitchEntity):
         self._attr_translation_placeholders = {
             "number": str(access_point.entity_number or "")
         }
-        self._update_name(access_point)
-
-    def _update_name(self, access_point: AccessPoint) -> None:
         # ParqEx names doors per user; a nameless door keeps the translated fallback.
         if access_point.name:
             self._attr_name = access_point.name
-
-    @callback
-    def _handle_coordinator_update(self) -> None:
-        if self.door_id in self.coordinator.data.access_points:
-            self._update_name(self.access_point)
-        super()._handle_coordinator_update()
 
     @property
     def is_on(self) -> bool | None:

@@ -1,0 +1,144 @@
+"""Diagnostics of ParqEx: what support needs, with nothing secret or personal.
+
+Tokens, the PIN code, names, e-mail addresses and serials are left out or
+redacted; ParqEx ids are replaced by short hashes that still tell things apart.
+"""
+
+from __future__ import annotations
+
+from hashlib import sha256
+from typing import Any
+
+from homeassistant.components.diagnostics import REDACTED
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceEntry
+
+from .application_credentials import DATA_TOKEN_BY_GET
+from .const import DOMAIN
+from .coordinator import ParqExConfigEntry, ParqExCoordinator
+from .models import AccessPoint, Controller
+from .urls import development_base_url
+
+
+def _hash(value: str) -> str:
+    return sha256(value.encode()).hexdigest()[:12]
+
+
+def _time(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: ParqExConfigEntry
+) -> dict[str, Any]:
+    """Return diagnostics of a ParqEx account."""
+    coordinator = entry.runtime_data
+    settings = coordinator.settings
+    token = entry.data.get("token", {})
+    return {
+        "entry": {
+            "title": REDACTED,
+            "unique_id": REDACTED,
+            "auth_implementation": entry.data.get("auth_implementation"),
+            "token": {
+                "present": bool(token.get("access_token")),
+                "expires_at": token.get("expires_at"),
+            },
+        },
+        "account": {
+            "settings_read": settings is not None,
+            "time_zone": str(coordinator.time_zone),
+            "door_open_alert_notification_enabled": (
+                settings.door_open_alert_notification_enabled if settings else None
+            ),
+        },
+        "api": {
+            "fallbacks_in_use": coordinator.client.fallbacks_in_use,
+            "token_request_by_get": bool(
+                hass.data.setdefault(DATA_TOKEN_BY_GET, set())
+            ),
+            "development_base_url": development_base_url(),
+        },
+        "polling": {
+            "update_interval_seconds": (
+                coordinator.update_interval.total_seconds()
+                if coordinator.update_interval
+                else None
+            ),
+            "last_update_success": coordinator.last_update_success,
+            "last_error": _error(coordinator.last_exception),
+        },
+        "history": coordinator.history_diagnostics(),
+        "counts": {
+            "controllers": len(coordinator.data.controllers),
+            "access_points": len(coordinator.data.access_points),
+        },
+        "controllers": [
+            _controller(coordinator, controller)
+            for controller in coordinator.data.controllers.values()
+        ],
+    }
+
+
+async def async_get_device_diagnostics(
+    hass: HomeAssistant, entry: ParqExConfigEntry, device: DeviceEntry
+) -> dict[str, Any]:
+    """Return diagnostics of one controller."""
+    coordinator = entry.runtime_data
+    controllers = coordinator.data.controllers
+    controller = next(
+        (
+            controllers[ident]
+            for domain, ident in device.identifiers
+            if domain == DOMAIN and ident in controllers
+        ),
+        None,
+    )
+    if controller is None:
+        return {"controller": None}
+    return {"controller": _controller(coordinator, controller)}
+
+
+def _error(err: BaseException | None) -> str | None:
+    # Only the kind of ParqEx error behind it: a message may quote ParqEx's answer.
+    if err is None:
+        return None
+    return type(err.__cause__ or err).__name__
+
+
+def _controller(
+    coordinator: ParqExCoordinator, controller: Controller
+) -> dict[str, Any]:
+    return {
+        "id": _hash(controller.id),
+        "active": controller.active,
+        "reachable": coordinator.is_reachable(controller.id),
+        "registered": controller.registered,
+        "last_contact": _time(controller.last_contact),
+        "software_version": controller.software_version,
+        "bluetooth_onboard": controller.bluetooth_onboard,
+        "time_before_door_open_alert": controller.time_before_door_open_alert,
+        "access_points": [
+            _access_point(coordinator, access_point)
+            for access_point in controller.access_points
+        ],
+    }
+
+
+def _access_point(
+    coordinator: ParqExCoordinator, access_point: AccessPoint
+) -> dict[str, Any]:
+    return {
+        "id": _hash(access_point.id),
+        "named": bool(access_point.name),
+        "state": access_point.state,
+        "last_toggled": _time(access_point.last_toggled),
+        "active": access_point.active,
+        "user_relationship": access_point.user_relationship,
+        "entity_number": access_point.entity_number,
+        "door_auto_close_enabled": access_point.door_auto_close_enabled,
+        "door_auto_close_delay": access_point.door_auto_close_delay,
+        "bluetooth_sensor": access_point.bluetooth_sensor,
+        "bluetooth_sensor_battery_level": access_point.bluetooth_sensor_battery_level,
+        "history_refused": access_point.id in coordinator.history_refused,
+    }

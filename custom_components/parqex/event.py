@@ -1,0 +1,101 @@
+"""One event entity per access point: who opened or closed it, and failed attempts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from homeassistant.components.event import EventEntity
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import (
+    ParqExConfigEntry,
+    ParqExCoordinator,
+    ParqExData,
+    access_event_signal,
+)
+from .entity import ParqExAccessPointEntity, async_track_entities
+from .models import AccessPoint, DoorState, ToggleEvent
+
+PARALLEL_UPDATES = 0
+
+EVENT_OPENED = "opened"
+EVENT_CLOSED = "closed"
+EVENT_FAILED = "failed"
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: ParqExConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add an access event entity for every access point."""
+    coordinator = entry.runtime_data
+
+    def _wanted(data: ParqExData) -> dict[str, Callable[[], Entity]]:
+        return {
+            f"{door_id}_access": partial(ParqExAccessEvent, coordinator, access_point)
+            for door_id, access_point in data.access_points.items()
+        }
+
+    async_track_entities(hass, entry, async_add_entities, _wanted)
+
+
+def event_type(event: ToggleEvent) -> str | None:
+    """Return opened, closed or failed; None for a success without a state."""
+    if not event.was_success:
+        return EVENT_FAILED
+    if event.door_state is DoorState.OPEN:
+        return EVENT_OPENED
+    if event.door_state is DoorState.CLOSED:
+        return EVENT_CLOSED
+    return None
+
+
+def event_data(coordinator: ParqExCoordinator, event: ToggleEvent) -> dict[str, Any]:
+    """Return who, how, whether it worked and when; never an e-mail address."""
+    toggled_at = coordinator.as_utc(event.toggled_at)
+    return {
+        "user_name": event.user_name or None,
+        "user_id": event.user_id or None,
+        "channel": event.channel or None,
+        "door_state": event.door_state.lower() if event.door_state else None,
+        "success": event.was_success,
+        "toggled_at": toggled_at.isoformat() if toggled_at else None,
+    }
+
+
+class ParqExAccessEvent(ParqExAccessPointEntity, EventEntity):
+    """Fires when ParqEx's history shows someone operating the access point."""
+
+    def __init__(
+        self, coordinator: ParqExCoordinator, access_point: AccessPoint
+    ) -> None:
+        """Initialize the access event entity of an access point."""
+        super().__init__(coordinator, access_point, "access")
+        self._attr_event_types = [EVENT_OPENED, EVENT_CLOSED, EVENT_FAILED]
+
+    async def async_added_to_hass(self) -> None:
+        """Listen for the access point's new history events."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                access_event_signal(
+                    self.coordinator.config_entry.entry_id, self.door_id
+                ),
+                self._handle_toggle_events,
+            )
+        )
+
+    @callback
+    def _handle_toggle_events(self, events: list[ToggleEvent]) -> None:
+        for event in events:
+            kind = event_type(event)
+            if kind is not None:
+                self._trigger_event(kind, event_data(self.coordinator, event))
+                self.async_write_ha_state()
