@@ -18,7 +18,7 @@ from .const import DOMAIN
 from .coordinator import ParqExConfigEntry, ParqExCoordinator
 from .history import AnnouncedHistory
 from .services import async_setup_services
-from .urls import DEVELOPMENT_BASE_URL_ENV, development_base_url, parqex_urls
+from .urls import DEVELOPMENT_BASE_URL_ENV, development_base_url
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -61,18 +61,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> bo
             translation_key="implementation_unavailable",
         ) from err
 
-    urls = parqex_urls()
-    if development_base_url():
+    if base_url := development_base_url():
         _LOGGER.warning(
             "ParqEx development setting %s is in use: talking to %s, not ParqEx",
             DEVELOPMENT_BASE_URL_ENV,
-            urls.api_root,
+            base_url,
         )
     client = ParqExClient(
-        async_get_clientsession(hass),
-        ParqExOAuth(hass, entry, implementation),
-        api_root=urls.api_root,
-        web_root=urls.web_root,
+        async_get_clientsession(hass), ParqExOAuth(hass, entry, implementation)
     )
     coordinator = ParqExCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()

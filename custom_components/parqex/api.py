@@ -39,7 +39,7 @@ from .models import (
     parse_sync,
     parse_toggle_history,
 )
-from .urls import API_ROOT, WEB_ROOT
+from .urls import parqex_urls
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -109,16 +109,17 @@ class ParqExClient:
         session: aiohttp.ClientSession,
         auth: AccessTokenProvider,
         *,
-        api_root: str = API_ROOT,
-        web_root: str = WEB_ROOT,
+        api_root: str | None = None,
+        web_root: str | None = None,
         request_timeout: float = REQUEST_TIMEOUT,
     ) -> None:
-        """Initialize the client; the roots are only changed to reach a simulator."""
+        """Initialize the client; the roots default to ParqEx's (or the simulator's)."""
+        urls = parqex_urls()
+        api_root = (api_root or urls.api_root).rstrip("/")
+        web_root = (web_root or urls.web_root).rstrip("/")
         self._session = session
         self._auth = auth
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
-        api_root = api_root.rstrip("/")
-        web_root = web_root.rstrip("/")
         # The consistent form first, then the forms the documentation also shows.
         self._path_templates: tuple[str, ...] = (
             f"{api_root}/oauth/v1/endpoints/{{name}}",

@@ -1,0 +1,88 @@
+"""Run the ParqEx simulator: `python -m parqex_sim --help`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from aiohttp import web
+
+from .account import DEFAULT_ACCOUNT
+from .app import create_app
+from .dialect import Dialect
+from .state import SimulatorState
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Read the command line."""
+    parser = argparse.ArgumentParser(
+        prog="python -m parqex_sim",
+        description="A ParqEx cloud (OAuth pages, REST API) for development and tests.",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--account",
+        type=Path,
+        default=DEFAULT_ACCOUNT,
+        help="account JSON file (default: the seeded account)",
+    )
+    parser.add_argument(
+        "--redirect-uri",
+        action="append",
+        default=[],
+        help="register another redirect URI for every app (repeatable)",
+    )
+    parser.add_argument("--token-method", choices=["post", "get"], default="post")
+    parser.add_argument(
+        "--toggle-path", choices=["endpoints", "endpoint", "api"], default="endpoints"
+    )
+    parser.add_argument("--sync-method", choices=["get", "post"], default="get")
+    parser.add_argument("--gzip", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument(
+        "--token-lifetime", type=float, default=3600, help="access token seconds"
+    )
+    parser.add_argument(
+        "--code-lifetime", type=float, default=60, help="authorization code seconds"
+    )
+    parser.add_argument(
+        "--travel-time", type=float, default=3, help="seconds a door takes to move"
+    )
+    return parser.parse_args(argv)
+
+
+def build_state(args: argparse.Namespace) -> SimulatorState:
+    """Create the simulator's state from the command line."""
+    state = SimulatorState.create(
+        account_file=args.account,
+        dialect=Dialect(
+            token_method=args.token_method,
+            toggle_path=args.toggle_path,
+            sync_method=args.sync_method,
+            gzip=args.gzip,
+        ),
+        token_lifetime=args.token_lifetime,
+        code_lifetime=args.code_lifetime,
+        travel_time=args.travel_time,
+    )
+    for client in state.account.clients:
+        client.redirect_uris.extend(args.redirect_uri)
+    return state
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve until interrupted."""
+    args = parse_args(argv)
+    state = build_state(args)
+    base = f"http://{args.host}:{args.port}"
+    print(f"ParqEx simulator on {base} ({state.dialect.describe()})", flush=True)
+    for client in state.account.clients:
+        print(f"  client id {client.client_id}  secret {client.client_secret}")
+    for user in state.account.users:
+        print(f"  sign in as {user.email} / {user.password}")
+    print(f"  control API: {base}/_sim/state", flush=True)
+    web.run_app(create_app(state), host=args.host, port=args.port, print=None)
+
+
+if __name__ == "__main__":
+    main()

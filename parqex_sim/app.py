@@ -1,0 +1,94 @@
+"""The simulator's aiohttp application: OAuth, resources, control API, faults, gzip."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+import json
+
+from aiohttp import web
+
+from . import api, control, oauth
+from .state import Fault, SimulatorState
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# A body cut short, as a broken proxy or a crashing server would send.
+MALFORMED_BODY = '{"success": true, "data": {"devices": [{"id": '
+
+
+def endpoint_name(path: str) -> str:
+    """Name a request by its last path segment: token, sync, toggle, ..."""
+    segments = [segment for segment in path.split("/") if segment]
+    return segments[-1] if segments else ""
+
+
+def _fault_response(fault: Fault) -> web.Response:
+    headers = {"Retry-After": fault.retry_after} if fault.retry_after else None
+    if fault.malformed:
+        return web.Response(
+            status=fault.status or 200,
+            text=MALFORMED_BODY,
+            content_type="application/json",
+            headers=headers,
+        )
+    body = fault.body
+    if body is None:
+        body = json.dumps({"errors": [{"message": "Simulated fault"}]})
+    return web.Response(
+        status=fault.status or 500,
+        text=body,
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+@web.middleware
+async def parqex_middleware(
+    request: web.Request, handler: Handler
+) -> web.StreamResponse:
+    """Log requests, apply injected faults and delays, and gzip answers."""
+    state: SimulatorState = request.app["state"]
+    if request.path.startswith(control.PREFIX):
+        return await handler(request)
+    entry: dict[str, object] = {
+        "method": request.method,
+        "endpoint": endpoint_name(request.path),
+        "path": request.path,
+    }
+    state.requests.append(entry)
+    fault = state.take_fault(str(entry["endpoint"]))
+    if fault is not None and fault.delay:
+        await asyncio.sleep(fault.delay)
+    try:
+        if fault is not None and (fault.status is not None or fault.malformed):
+            response: web.StreamResponse = _fault_response(fault)
+        else:
+            response = await handler(request)
+    except web.HTTPException as exc:
+        entry["status"] = exc.status
+        raise
+    entry["status"] = response.status
+    if (
+        state.dialect.gzip
+        and isinstance(response, web.Response)
+        and "gzip" in request.headers.get("Accept-Encoding", "")
+    ):
+        response.enable_compression(web.ContentCoding.gzip)
+    return response
+
+
+def create_app(state: SimulatorState) -> web.Application:
+    """Build the simulator for one account and dialect."""
+    app = web.Application(middlewares=[parqex_middleware])
+    app["state"] = state
+    app.router.add_get(oauth.AUTHORIZE_PATH, oauth.authorize_page)
+    app.router.add_post(oauth.AUTHORIZE_PATH, oauth.authorize_decision)
+    app.router.add_route("*", oauth.TOKEN_PATH, oauth.token)
+    api.add_routes(app, state)
+    control.add_routes(app)
+
+    async def _close(app: web.Application) -> None:
+        await state.close()
+
+    app.on_cleanup.append(_close)  # type: ignore[arg-type]
+    return app

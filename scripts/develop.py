@@ -1,0 +1,191 @@
+"""Run the ParqEx simulator and Home Assistant together (see scripts/develop).
+
+The simulator gets the free redirect URIs of this Home Assistant; Home Assistant
+gets the simulator's client credentials and the development setting that points
+the integration at the simulator. Ctrl-C (or SIGTERM) stops both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+import signal
+import socket
+import subprocess
+import sys
+import time
+from types import FrameType
+import urllib.error
+import urllib.request
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from parqex_sim.account import DEFAULT_ACCOUNT  # noqa: E402
+
+START_TIMEOUT = 300.0
+
+
+def parse_args() -> tuple[argparse.Namespace, list[str]]:
+    parser = argparse.ArgumentParser(
+        prog="scripts/develop",
+        description="Home Assistant with the ParqEx integration, against the simulator."
+        " Other arguments go to the simulator (python -m parqex_sim --help).",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=Path(os.environ.get("PARQEX_CONFIG_DIR", ROOT / "config")),
+        help="Home Assistant configuration directory (default: config/)",
+    )
+    parser.add_argument(
+        "--ha-port", type=int, default=int(os.environ.get("PARQEX_HA_PORT", "8123"))
+    )
+    parser.add_argument(
+        "--sim-port", type=int, default=int(os.environ.get("PARQEX_SIM_PORT", "8765"))
+    )
+    parser.add_argument("--account", type=Path, default=DEFAULT_ACCOUNT)
+    return parser.parse_known_args()
+
+
+def prepare_config(config: Path, account: Path) -> dict[str, str]:
+    """Link the integration; store the simulator's app as application credentials."""
+    config.mkdir(parents=True, exist_ok=True)
+    if not (config / "configuration.yaml").exists():
+        (config / "configuration.yaml").write_text(
+            (ROOT / "config" / "configuration.yaml").read_text("utf-8"), "utf-8"
+        )
+    custom = config / "custom_components"
+    custom.mkdir(exist_ok=True)
+    link = custom / "parqex"
+    if not link.exists():
+        link.symlink_to(ROOT / "custom_components" / "parqex", target_is_directory=True)
+    client: dict[str, str] = json.loads(account.read_text("utf-8"))["clients"][0]
+    storage = config / ".storage"
+    storage.mkdir(exist_ok=True)
+    path = storage / "application_credentials"
+    stored = (
+        json.loads(path.read_text("utf-8"))
+        if path.exists()
+        else {
+            "version": 1,
+            "minor_version": 1,
+            "key": "application_credentials",
+            "data": {"items": []},
+        }
+    )
+    items = stored["data"]["items"]
+    if not any(
+        i["domain"] == "parqex" and i["client_id"] == client["client_id"] for i in items
+    ):
+        items.append(
+            {
+                # The id Home Assistant itself would give it.
+                "id": "parqex_" + client["client_id"].replace(".", "_"),
+                "domain": "parqex",
+                "client_id": client["client_id"],
+                "client_secret": client["client_secret"],
+                "name": "ParqEx simulator",
+            }
+        )
+        path.write_text(json.dumps(stored, indent=2), "utf-8")
+    return client
+
+
+def wait_for(url: str, process: subprocess.Popen[bytes], what: str) -> None:
+    """Wait until a URL answers (any HTTP status), or the process died."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{what} stopped (exit code {process.returncode})")
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310
+                return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"{what} did not start within {START_TIMEOUT:.0f} s")
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def main() -> int:
+    args, sim_args = parse_args()
+    for port in (args.ha_port, args.sim_port):
+        if not port_free(port):
+            raise SystemExit(f"port {port} is in use (set --ha-port / --sim-port)")
+    client = prepare_config(args.config.resolve(), args.account)
+    sim_url = f"http://127.0.0.1:{args.sim_port}"
+    ha_url = f"http://127.0.0.1:{args.ha_port}"
+    redirects = [
+        f"http://{host}:{args.ha_port}/auth/external/callback"
+        for host in ("127.0.0.1", "localhost")
+    ]
+    sim = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "parqex_sim",
+            "--port",
+            str(args.sim_port),
+            "--account",
+            str(args.account),
+            *[arg for uri in redirects for arg in ("--redirect-uri", uri)],
+            *sim_args,
+        ],
+        cwd=ROOT,
+    )
+    env = {
+        **os.environ,
+        "PARQEX_DEVELOPMENT_BASE_URL": sim_url,
+        "PARQEX_HA_PORT": str(args.ha_port),
+    }
+    hass = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "homeassistant", "-c", str(args.config), "--skip-pip"],
+        cwd=ROOT,
+        env=env,
+    )
+    processes = (hass, sim)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        wait_for(f"{sim_url}/_sim/state", sim, "The simulator")
+        wait_for(f"{ha_url}/manifest.json", hass, "Home Assistant")
+        print(
+            f"\nHome Assistant:   {ha_url}\n"
+            f"ParqEx simulator: {sim_url} (control API {sim_url}/_sim/state)\n"
+            "Create your Home Assistant user, then Settings > Devices & services >"
+            " Add integration > ParqEx.\n"
+            f"Application credentials are ready (client id {client['client_id']}).\n"
+            "Sign in to the simulator as owner@parqex.example / parqex"
+            " (or guest@parqex.example / parqex) and choose ALLOW.\n"
+            "Ctrl-C stops both.\n",
+            flush=True,
+        )
+        while all(p.poll() is None for p in processes):
+            time.sleep(0.5)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        for process in processes:
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

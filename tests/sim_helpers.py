@@ -1,0 +1,100 @@
+"""Run the ParqEx simulator in the test's event loop, on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import aiohttp
+from aiohttp.test_utils import TestServer
+
+from parqex_sim import Dialect, create_app
+from parqex_sim.account import DEFAULT_ACCOUNT
+from parqex_sim.state import SimulatorState
+
+OWNER = "owner@parqex.example"
+GUEST = "guest@parqex.example"
+PASSWORD = "parqex"
+CLIENT_ID = "555555555555555555.api.parqex.com"
+CLIENT_SECRET = "simulator-secret-do-not-use-elsewhere"
+REDIRECT_URI = "https://example.com/auth/external/callback"
+OWNER_ID = "5b0f3c2e-8d1a-4f7b-9c6e-2a4d8e1f0b3c"
+FRONT_GATE = "70fc7ebd63d841d9a9f06ff815be1e7c"
+GARAGE = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
+LOBBY = "b2c3d4e5f60718293a4b5c6d7e8f9001"
+ELEVATOR = "c3d4e5f60718293a4b5c6d7e8f900112"
+BACK_GATE = "c0ffee00c0ffee00c0ffee00c0ffee00"
+HOME_CONTROLLER = "9d9e5e0e093a06d5f16e1116d108d0c7"
+LOBBY_CONTROLLER = "4e6f8a0b2c4d6e8f0a1b3c5d7e9f1a2b"
+OFFLINE_CONTROLLER = "3f5c0a9e7b2d4e6f8a1b3c5d7e9f0a2b"
+
+
+class SignInForm(HTMLParser):
+    """The fields and buttons of the simulator's sign-in page."""
+
+    def __init__(self, page: str) -> None:
+        """Parse a page."""
+        super().__init__()
+        self.action = ""
+        self.fields: dict[str, str] = {}
+        self.buttons: list[str] = []
+        self.feed(page)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Collect the form's action, inputs and buttons."""
+        found = {key: value or "" for key, value in attrs}
+        if tag == "form":
+            self.action = found.get("action", "")
+        elif tag == "input":
+            self.fields[found["name"]] = found.get("value", "")
+        elif tag == "button":
+            self.buttons.append(found.get("value", ""))
+
+
+@asynccontextmanager
+async def running_simulator(
+    dialect: Dialect | None = None, **options: Any
+) -> AsyncGenerator[tuple[str, SimulatorState]]:
+    """Yield the simulator's URL and state, with the tests' redirect URI."""
+    state = SimulatorState.create(
+        account_file=DEFAULT_ACCOUNT, dialect=dialect or Dialect(), **options
+    )
+    state.account.clients[0].redirect_uris.append(REDIRECT_URI)
+    server = TestServer(create_app(state), host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield str(server.make_url("")).rstrip("/"), state
+    finally:
+        await server.close()
+
+
+async def allow(
+    session: aiohttp.ClientSession,
+    authorize_url: str,
+    *,
+    username: str = OWNER,
+    password: str = PASSWORD,
+    decision: str = "ALLOW",
+) -> dict[str, list[str]]:
+    """Sign in on the authorize page and choose; return the redirect's query."""
+    async with session.get(authorize_url) as response:
+        assert response.status == 200, await response.text()
+        form = SignInForm(await response.text())
+    base = authorize_url.split("/oauth/", 1)[0]
+    async with session.post(
+        f"{base}{form.action}",
+        data={
+            **form.fields,
+            "username": username,
+            "password": password,
+            "decision": decision,
+        },
+        allow_redirects=False,
+    ) as response:
+        assert response.status == 302, await response.text()
+        location = response.headers["Location"]
+    assert location.startswith(form.fields["redirect_uri"])
+    return parse_qs(urlsplit(location).query)

@@ -1,0 +1,289 @@
+"""scripts/develop end to end: a real Home Assistant and the simulator, over loopback.
+
+Creates the owner through onboarding, adds ParqEx through the REST API's config flow,
+signs in on the simulator's page with ALLOW, and operates a door.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from html.parser import HTMLParser
+import json
+import os
+from pathlib import Path
+import signal
+import socket
+import subprocess
+import time
+from typing import Any
+import urllib.error
+from urllib.parse import urlencode, urljoin
+import urllib.request
+
+import pytest
+
+ROOT = Path(__file__).parents[1]
+STARTUP_TIMEOUT = 300.0
+FRONT_GATE = "switch.parqex_controller_08848d_front_gate"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def _call(
+    url: str,
+    *,
+    method: str = "GET",
+    json_body: Any = None,
+    form: dict[str, str] | None = None,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], str]:
+    """Send a request without following redirects; return status, headers, text."""
+    headers = dict(headers or {})
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = None
+    if json_body is not None:
+        data = json.dumps(json_body).encode()
+        headers["Content-Type"] = "application/json"
+    elif form is not None:
+        data = urlencode(form).encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    request = urllib.request.Request(url, data, headers, method=method)  # noqa: S310
+    try:
+        with _OPENER.open(request, timeout=30) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), err.read().decode()
+
+
+def _until(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if result := check():
+                return result
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.5)
+
+
+class _Form(HTMLParser):
+    """The fields and buttons of the simulator's sign-in page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.action = ""
+        self.fields: dict[str, str] = {}
+        self.buttons: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {key: value or "" for key, value in attrs}
+        if tag == "form":
+            self.action = found.get("action", "")
+        elif tag == "input":
+            self.fields[found["name"]] = found.get("value", "")
+        elif tag == "button":
+            self.buttons.append(found.get("value", ""))
+
+
+@pytest.fixture
+def develop(
+    socket_enabled: None, tmp_path: Path
+) -> Generator[tuple[str, str, subprocess.Popen[bytes]]]:
+    """`scripts/develop` on free loopback ports, with a fresh configuration."""
+    ha_port, sim_port = _free_port(), _free_port()
+    log = (tmp_path / "develop.log").open("wb")
+    process = subprocess.Popen(
+        [
+            str(ROOT / "scripts" / "develop"),
+            "--config",
+            str(tmp_path / "config"),
+            "--ha-port",
+            str(ha_port),
+            "--sim-port",
+            str(sim_port),
+            "--travel-time",
+            "2",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={k: v for k, v in os.environ.items() if not k.startswith("PARQEX_")},
+    )
+    ha_url, sim_url = f"http://127.0.0.1:{ha_port}", f"http://127.0.0.1:{sim_port}"
+    try:
+        _until(
+            lambda: b"Ctrl-C stops both" in (tmp_path / "develop.log").read_bytes(),
+            "scripts/develop to start",
+            STARTUP_TIMEOUT,
+        )
+        yield ha_url, sim_url, process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=90)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        log.close()
+        print((tmp_path / "develop.log").read_text(errors="replace")[-6000:])
+
+
+def _onboard(ha_url: str) -> str:
+    """Create the owner as the onboarding page does; return an access token."""
+    client_id = f"{ha_url}/"
+    status, _, text = _call(
+        f"{ha_url}/api/onboarding/users",
+        method="POST",
+        json_body={
+            "client_id": client_id,
+            "name": "Developer",
+            "username": "developer",
+            "password": "correct-horse-battery",
+            "language": "en",
+        },
+    )
+    assert status == 200, text
+    status, _, text = _call(
+        f"{ha_url}/auth/token",
+        method="POST",
+        form={
+            "grant_type": "authorization_code",
+            "code": json.loads(text)["auth_code"],
+            "client_id": client_id,
+        },
+    )
+    assert status == 200, text
+    token: str = json.loads(text)["access_token"]
+    return token
+
+
+def _states(ha_url: str, token: str) -> dict[str, dict[str, Any]]:
+    status, _, text = _call(f"{ha_url}/api/states", token=token)
+    assert status == 200, text
+    return {state["entity_id"]: state for state in json.loads(text)}
+
+
+def test_develop_end_to_end(develop: tuple[str, str, subprocess.Popen[bytes]]) -> None:
+    """Sign in on the simulator's page, see the doors, open one, stop both."""
+    ha_url, sim_url, process = develop
+    token = _onboard(ha_url)
+
+    # Add ParqEx as in Settings > Devices & services: the credentials are ready.
+    status, _, text = _call(
+        f"{ha_url}/api/config/config_entries/flow",
+        method="POST",
+        json_body={"handler": "parqex", "show_advanced_options": False},
+        token=token,
+        # The frontend says where it is; Home Assistant builds the redirect URI from it.
+        headers={"HA-Frontend-Base": ha_url},
+    )
+    assert status == 200, text
+    step = json.loads(text)
+    assert step["type"] == "external", step
+    assert step["url"].startswith(f"{sim_url}/oauth/v2/endpoints/authorization/?")
+
+    # The simulator's sign-in and consent page.
+    status, _, page = _call(step["url"])
+    assert status == 200, page
+    form = _Form()
+    form.feed(page)
+    assert form.buttons == ["ALLOW", "DENY"]
+    assert form.fields["redirect_uri"] == f"{ha_url}/auth/external/callback"
+    status, headers, text = _call(
+        urljoin(sim_url, form.action),
+        method="POST",
+        form={
+            **form.fields,
+            "username": "owner@parqex.example",
+            "password": "parqex",
+            "decision": "ALLOW",
+        },
+    )
+    assert status == 302, text
+    callback = headers["Location"]
+    assert callback.startswith(f"{ha_url}/auth/external/callback?code=")
+    assert f"state={form.fields['state']}" in callback
+
+    # Back in Home Assistant: the flow finishes.
+    status, _, text = _call(callback)
+    assert status == 200, text
+    status, _, text = _call(
+        f"{ha_url}/api/config/config_entries/flow/{step['flow_id']}",
+        method="POST",
+        json_body={},
+        token=token,
+    )
+    assert status == 200, text
+    result = json.loads(text)
+    assert result["type"] == "create_entry", result
+    assert result["title"] == "Olivia Owner"
+
+    # The switches show the simulator's states.
+    states = _until(
+        lambda: (s := _states(ha_url, token)).get(FRONT_GATE) and s,
+        "the switches",
+    )
+    assert {
+        entity_id: state["state"]
+        for entity_id, state in states.items()
+        if entity_id.startswith("switch.parqex_")
+    } == {
+        FRONT_GATE: "off",
+        "switch.parqex_controller_08848d_garage": "off",
+        "switch.parqex_controller_089abc_lobby_door": "off",
+        "switch.parqex_controller_089abc_elevator": "off",
+        # Its controller is offline in the seeded account.
+        "switch.parqex_controller_088aaa_back_gate": "unavailable",
+    }
+
+    # Open the front gate: the simulator moves it; Home Assistant follows.
+    status, _, text = _call(
+        f"{ha_url}/api/services/switch/turn_on",
+        method="POST",
+        json_body={"entity_id": FRONT_GATE},
+        token=token,
+    )
+    assert status == 200, text
+    status, _, text = _call(f"{sim_url}/_sim/state")
+    gate = json.loads(text)["controllers"][0]["doors"][0]
+    assert gate["state"] == "CLOSED"  # still travelling
+    _until(
+        lambda: _states(ha_url, token)[FRONT_GATE]["state"] == "on",
+        "the front gate to show open",
+    )
+    status, _, text = _call(f"{sim_url}/_sim/state")
+    assert json.loads(text)["controllers"][0]["doors"][0]["state"] == "OPEN"
+    event = _until(
+        lambda: (
+            e := _states(ha_url, token)[
+                "event.parqex_controller_08848d_front_gate_access"
+            ]
+        )["attributes"].get("event_type")
+        and e,
+        "the access event",
+    )
+    assert event["attributes"]["event_type"] == "opened"
+    assert event["attributes"]["user_name"] == "Olivia Owner"
+
+    # Ctrl-C stops Home Assistant and the simulator.
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=90) == 0
+    for url in (ha_url, sim_url):
+        with pytest.raises(OSError):
+            urllib.request.urlopen(url, timeout=5)  # noqa: S310
