@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .account import Account, Door
+from .account import Account, Controller, Door
 from .state import Fault, SimulatorState
 
 PREFIX = "/_sim"
@@ -54,6 +54,15 @@ def _door(state: SimulatorState, door_id: str) -> Door:
     if found is None:
         raise web.HTTPNotFound(text=f"no door {door_id}")
     return found[1]
+
+
+def _controller(state: SimulatorState, controller_id: str) -> Controller:
+    controller = next(
+        (c for c in state.account.controllers if c.id == controller_id), None
+    )
+    if controller is None:
+        raise web.HTTPNotFound(text=f"no controller {controller_id}")
+    return controller
 
 
 async def get_state(request: web.Request) -> web.Response:
@@ -128,12 +137,7 @@ async def add_controller(request: web.Request) -> web.Response:
 async def update_controller(request: web.Request) -> web.Response:
     """Take a controller offline, update its software, ..."""
     state = _state(request)
-    controller = next(
-        (c for c in state.account.controllers if c.id == request.match_info["id"]),
-        None,
-    )
-    if controller is None:
-        raise web.HTTPNotFound(text="no such controller")
+    controller = _controller(state, request.match_info["id"])
     body = await _json(request)
     if unknown := set(body) - _CONTROLLER_FIELDS:
         raise web.HTTPBadRequest(text=f"cannot change {sorted(unknown)}")
@@ -157,12 +161,7 @@ async def delete_controller(request: web.Request) -> web.Response:
 async def add_door(request: web.Request) -> web.Response:
     """Add a door to a controller (same JSON as in the account file)."""
     state = _state(request)
-    controller = next(
-        (c for c in state.account.controllers if c.id == request.match_info["id"]),
-        None,
-    )
-    if controller is None:
-        raise web.HTTPNotFound(text="no such controller")
+    controller = _controller(state, request.match_info["id"])
     body = await _json(request)
     try:
         door = Door(**{"last_toggled": state.clock.now(), **body})

@@ -7,7 +7,6 @@ signs in on the simulator's page with ALLOW, and operates a door.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from html.parser import HTMLParser
 import json
 import os
 from pathlib import Path
@@ -21,6 +20,8 @@ from urllib.parse import urlencode, urljoin
 import urllib.request
 
 import pytest
+
+from .sim_helpers import SignInForm
 
 ROOT = Path(__file__).parents[1]
 STARTUP_TIMEOUT = 300.0
@@ -81,25 +82,6 @@ def _until(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.5)
-
-
-class _Form(HTMLParser):
-    """The fields and buttons of the simulator's sign-in page."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.action = ""
-        self.fields: dict[str, str] = {}
-        self.buttons: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        found = {key: value or "" for key, value in attrs}
-        if tag == "form":
-            self.action = found.get("action", "")
-        elif tag == "input":
-            self.fields[found["name"]] = found.get("value", "")
-        elif tag == "button":
-            self.buttons.append(found.get("value", ""))
 
 
 @pytest.fixture
@@ -201,8 +183,7 @@ def test_develop_end_to_end(develop: tuple[str, str, subprocess.Popen[bytes]]) -
     # The simulator's sign-in and consent page.
     status, _, page = _call(step["url"])
     assert status == 200, page
-    form = _Form()
-    form.feed(page)
+    form = SignInForm(page)
     assert form.buttons == ["ALLOW", "DENY"]
     assert form.fields["redirect_uri"] == f"{ha_url}/auth/external/callback"
     status, headers, text = _call(

@@ -221,3 +221,36 @@ async def test_controller_unreachable_after_toggle_404(
     await tick(hass, freezer, 30)
     assert hass.states.get(ONLINE).state == STATE_ON
     assert hass.states.get(KITTY_HELD_OPEN).state == STATE_ON
+
+
+async def test_entities_come_and_go_with_their_access_point(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A new access point brings all its entities; a removed one takes them along."""
+    registry = er.async_get(hass)
+    shed = {**fake.door(GARAGE), "id": "5" * 32, "name": "Shed", "entity_number": 3}
+    fake.device(CONTROLLER)["doors"].append(shed)
+    await tick(hass, freezer, 30)
+    shed_entities = {
+        entry.entity_id
+        for entry in er.async_entries_for_config_entry(registry, loaded_entry.entry_id)
+        if entry.unique_id.startswith("5" * 32)
+    }
+    assert shed_entities == {
+        "switch.parqex_controller_08848d_shed",
+        "event.parqex_controller_08848d_shed_access",
+        "sensor.parqex_controller_08848d_shed_last_changed",
+        "sensor.parqex_controller_08848d_shed_door_sensor_battery",
+        "binary_sensor.parqex_controller_08848d_shed_held_open",
+    }
+    assert all(hass.states.get(entity_id) for entity_id in shed_entities)
+
+    fake.device(CONTROLLER)["doors"].remove(shed)
+    await tick(hass, freezer, 30)
+    assert not [
+        entity_id for entity_id in shed_entities if registry.async_get(entity_id)
+    ]
+    assert not [entity_id for entity_id in shed_entities if hass.states.get(entity_id)]
