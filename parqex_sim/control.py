@@ -56,6 +56,13 @@ def _door(state: SimulatorState, door_id: str) -> Door:
     return found[1]
 
 
+def _change(target: Door | Controller, body: dict[str, Any], allowed: set[str]) -> None:
+    if unknown := set(body) - allowed:
+        raise web.HTTPBadRequest(text=f"cannot change {sorted(unknown)}")
+    for key, value in body.items():
+        setattr(target, key, value)
+
+
 def _controller(state: SimulatorState, controller_id: str) -> Controller:
     controller = next(
         (c for c in state.account.controllers if c.id == controller_id), None
@@ -104,11 +111,7 @@ async def update_door(request: web.Request) -> web.Response:
     """Rename a door, pair a sensor, change its battery, ..."""
     state = _state(request)
     door = _door(state, request.match_info["door_id"])
-    body = await _json(request)
-    if unknown := set(body) - _DOOR_FIELDS:
-        raise web.HTTPBadRequest(text=f"cannot change {sorted(unknown)}")
-    for key, value in body.items():
-        setattr(door, key, value)
+    _change(door, await _json(request), _DOOR_FIELDS)
     return web.json_response({"id": door.id})
 
 
@@ -138,11 +141,7 @@ async def update_controller(request: web.Request) -> web.Response:
     """Take a controller offline, update its software, ..."""
     state = _state(request)
     controller = _controller(state, request.match_info["id"])
-    body = await _json(request)
-    if unknown := set(body) - _CONTROLLER_FIELDS:
-        raise web.HTTPBadRequest(text=f"cannot change {sorted(unknown)}")
-    for key, value in body.items():
-        setattr(controller, key, value)
+    _change(controller, await _json(request), _CONTROLLER_FIELDS)
     return web.json_response({"id": controller.id})
 
 
