@@ -15,7 +15,7 @@ from homeassistant.const import STATE_ON, STATE_UNKNOWN
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
-from .fake_parqex import GARAGE, GATE, KITTY, USER_ID, FakeParqEx, Fault
+from .fake_parqex import CONTROLLER, GARAGE, GATE, KITTY, USER_ID, FakeParqEx, Fault
 from .helpers import set_up, tick
 
 pytestmark = [
@@ -273,3 +273,30 @@ async def test_history_entries_without_door_or_time_are_skipped(
     fake.history.append({**good, "door_state": "AJAR", "user": None})
     await tick(hass, freezer, 30)
     assert [f["event_type"] for f in fired] == ["opened"]
+
+
+async def test_a_failed_read_is_retried_unless_the_access_point_is_gone(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """After a failed read the next poll asks again, but not for a vanished door."""
+    fired = _fired(hass, GARAGE_EVENT)
+    fake.fail("toggle-history", Fault(500))
+    fake.record(GARAGE, "OPEN", user=GRACE)
+    await tick(hass, freezer, 30)
+    assert fired == []
+    assert loaded_entry.runtime_data.history.last_error == "ParqExConnectionError"
+    await tick(hass, freezer, 30)
+    assert [f["event_type"] for f in fired] == ["opened"]
+
+    fake.fail("toggle-history", Fault(500))
+    fake.record(GARAGE, "CLOSED", user=GRACE)
+    await tick(hass, freezer, 30)
+    fake.device(CONTROLLER)["doors"] = [
+        door for door in fake.device(CONTROLLER)["doors"] if door["id"] != GARAGE
+    ]
+    fake.history_queries.clear()
+    await tick(hass, freezer, 30)
+    assert fake.history_queries == []

@@ -86,7 +86,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> b
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         # A reload reads the log at once: it must hold everything announced so far.
-        await entry.runtime_data.history.async_flush()
+        await entry.runtime_data.history.announced.async_flush()
     return unloaded
 
 

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 import logging
 import math
-from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -24,7 +21,6 @@ from .const import (
     DOMAIN,
     FAST_POLL_DURATION,
     FAST_POLL_INTERVAL,
-    HISTORY_ATTEMPTS,
     MAX_RATE_LIMIT_BACKOFF,
     POLL_INTERVAL,
     TOGGLE_COOLDOWN,
@@ -39,8 +35,8 @@ from .errors import (
     ParqExRateLimitedError,
     ParqExSensorRequiredError,
 )
-from .history import AnnouncedHistory
-from .models import AccessPoint, Controller, DoorState, ToggleEvent, UserSettings
+from .history import AccessHistoryReader
+from .models import AccessPoint, Controller, DoorState, UserSettings
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -77,11 +73,6 @@ class ParqExData:
         )
 
 
-def access_event_signal(entry_id: str, door_id: str) -> str:
-    """Dispatcher signal carrying an access point's new history events."""
-    return f"{DOMAIN}_{entry_id}_{door_id}_toggle_events"
-
-
 def _seconds(delta: timedelta) -> str:
     return str(max(1, math.ceil(delta.total_seconds())))
 
@@ -111,18 +102,11 @@ class ParqExCoordinator(DataUpdateCoordinator[ParqExData]):
         self.settings: UserSettings | None = None
         # ParqEx's timestamps have no zone: they are in the account's time zone.
         self.time_zone: tzinfo = dt_util.UTC
-        self.history = AnnouncedHistory(hass, entry.entry_id)
-        # Access points whose history is worth reading, with the attempts left.
-        self._history_pending: dict[str, int] = {}
-        # Access points whose history ParqEx refuses to this user (owners only).
-        self.history_refused: set[str] = set()
-        self.last_history_error: str | None = None
-        self._history_started = False
-        self._history_lock = asyncio.Lock()
+        self.history = AccessHistoryReader(hass, entry.entry_id, client)
 
     async def _async_setup(self) -> None:
         """Read what earlier runs announced."""
-        await self.history.async_load()
+        await self.history.announced.async_load()
 
     async def _async_read_settings(self) -> None:
         """Learn the account's time zone; until then timestamps are read as UTC.
@@ -188,9 +172,10 @@ class ParqExCoordinator(DataUpdateCoordinator[ParqExData]):
         if self.settings is None:
             await self._async_read_settings()
         self._reload_if_renamed(data)
-        self._note_moved_access_points(data)
-        if self._history_started:
-            await self._async_read_history(data)
+        previous = self.data.access_points if self.data else {}
+        self.history.note_moved(previous, data.access_points)
+        if self.history.started:
+            await self.history.async_read(data.access_points, self.account_today())
         self._unreachable.clear()
         for door_id, wanted in list(self._awaited_states.items()):
             access_point = data.access_points.get(door_id)
@@ -210,82 +195,10 @@ class ParqExCoordinator(DataUpdateCoordinator[ParqExData]):
             _LOGGER.debug("An access point was renamed in ParqEx; reloading")
             self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
 
-    def _note_moved_access_points(self, data: ParqExData) -> None:
-        """Mark access points whose state or last toggle changed: history has news."""
-        previous = self.data.access_points if self.data else {}
-        for door_id, access_point in data.access_points.items():
-            before = previous.get(door_id)
-            if door_id not in self.history_refused and (
-                before is None
-                or (before.state, before.last_toggled)
-                != (access_point.state, access_point.last_toggled)
-            ):
-                self._history_pending[door_id] = HISTORY_ATTEMPTS
-
     async def async_start_history(self) -> None:
         """Read history once the entities listen: catches up on missed events."""
-        self._history_started = True
-        await self._async_read_history(self.data)
-
-    async def _async_read_history(self, data: ParqExData) -> None:
-        """Read the history of pending access points and announce what is new."""
-        async with self._history_lock:
-            today = self.account_today()
-            for door_id in list(self._history_pending):
-                if door_id not in data.access_points:
-                    del self._history_pending[door_id]
-                    continue
-                first_reading = not self.history.knows(door_id)
-                try:
-                    events = await self.client.async_get_door_history(
-                        door_id, self.history.start_date(door_id, today), today
-                    )
-                except ParqExAuthError:
-                    _LOGGER.info(
-                        "ParqEx does not share the history of an access point with"
-                        " this user; its events stay empty"
-                    )
-                    self.history_refused.add(door_id)
-                    del self._history_pending[door_id]
-                    continue
-                except ParqExError as err:
-                    # Only the kind: a message may quote ParqEx's answer.
-                    self.last_history_error = type(err).__name__
-                    self._spend_history_attempt(door_id)
-                    if isinstance(err, ParqExRateLimitedError):
-                        break
-                    continue
-                new = self.history.take_new(door_id, events)
-                if new or first_reading:
-                    del self._history_pending[door_id]
-                else:
-                    # ParqEx may record the event a little after the state changes.
-                    self._spend_history_attempt(door_id)
-                self._announce(door_id, new)
-
-    def history_diagnostics(self) -> dict[str, Any]:
-        """How history reading goes, without ids."""
-        return {
-            "started": self._history_started,
-            "pending": len(self._history_pending),
-            "refused": len(self.history_refused),
-            "last_error": self.last_history_error,
-        }
-
-    def _spend_history_attempt(self, door_id: str) -> None:
-        attempts = self._history_pending[door_id] - 1
-        if attempts > 0:
-            self._history_pending[door_id] = attempts
-        else:
-            del self._history_pending[door_id]
-
-    def _announce(self, door_id: str, events: list[ToggleEvent]) -> None:
-        if events:
-            async_dispatcher_send(
-                self.hass,
-                access_event_signal(self.config_entry.entry_id, door_id),
-                events,
-            )
+        self.history.started = True
+        await self.history.async_read(self.data.access_points, self.account_today())
 
     def _regular_interval(self) -> timedelta:
         """Fast while a command waits to show, and for at most a minute."""

@@ -68,7 +68,7 @@ async def async_get_config_entry_diagnostics(
             "last_update_success": coordinator.last_update_success,
             "last_error": _error(coordinator.last_exception),
         },
-        "history": coordinator.history_diagnostics(),
+        "history": coordinator.history.diagnostics(),
         "counts": {
             "controllers": len(coordinator.data.controllers),
             "access_points": len(coordinator.data.access_points),
@@ -140,5 +140,5 @@ def _access_point(
         "door_auto_close_delay": access_point.door_auto_close_delay,
         "bluetooth_sensor": access_point.bluetooth_sensor,
         "bluetooth_sensor_battery_level": access_point.bluetooth_sensor_battery_level,
-        "history_refused": access_point.id in coordinator.history_refused,
+        "history_refused": access_point.id in coordinator.history.refused,
     }

@@ -12,13 +12,9 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import (
-    ParqExConfigEntry,
-    ParqExCoordinator,
-    ParqExData,
-    access_event_signal,
-)
+from .coordinator import ParqExConfigEntry, ParqExCoordinator, ParqExData
 from .entity import ParqExAccessPointEntity, async_track_entities
+from .history import access_event_signal
 from .models import AccessPoint, DoorState, ToggleEvent
 
 PARALLEL_UPDATES = 0

@@ -1,23 +1,37 @@
-"""Which access history events were already announced, kept across restarts.
+"""Access history: read it for access points that moved, announce what is new.
 
 ParqEx's events carry no id, so each access point keeps a watermark (the newest
-announced event time) and the keys of the events at that very time.
+announced event time) and the keys of the events at that very time, stored
+across restarts.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+import logging
 from typing import Any, TypedDict
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.storage import Store
 
-from .const import DOMAIN, HISTORY_CATCH_UP_DAYS
-from .models import TIMESTAMP_FORMAT, ToggleEvent
+from .api import ParqExClient
+from .const import DOMAIN, HISTORY_ATTEMPTS, HISTORY_CATCH_UP_DAYS
+from .errors import ParqExAuthError, ParqExError, ParqExRateLimitedError
+from .models import TIMESTAMP_FORMAT, AccessPoint, ToggleEvent
+
+_LOGGER = logging.getLogger(__name__)
 
 STORAGE_VERSION = 1
 SAVE_DELAY = 10
+
+
+def access_event_signal(entry_id: str, door_id: str) -> str:
+    """Dispatcher signal carrying an access point's new history events."""
+    return f"{DOMAIN}_{entry_id}_{door_id}_toggle_events"
 
 
 class _StoredDoor(TypedDict):
@@ -115,3 +129,95 @@ def _parse(value: Any) -> datetime | None:
         return datetime.strptime(value, TIMESTAMP_FORMAT)
     except ValueError:
         return None
+
+
+class AccessHistoryReader:
+    """Reads the history of access points that moved, and announces the news."""
+
+    def __init__(
+        self, hass: HomeAssistant, entry_id: str, client: ParqExClient
+    ) -> None:
+        """Initialize the reader of one config entry."""
+        self._hass = hass
+        self._entry_id = entry_id
+        self._client = client
+        self.announced = AnnouncedHistory(hass, entry_id)
+        # Set once the event entities listen (after platform setup).
+        self.started = False
+        # Access points whose history is worth reading, with the attempts left.
+        self._pending: dict[str, int] = {}
+        # Access points whose history ParqEx refuses to this user (owners only).
+        self.refused: set[str] = set()
+        self.last_error: str | None = None
+        self._lock = asyncio.Lock()
+
+    def note_moved(
+        self,
+        previous: Mapping[str, AccessPoint],
+        current: Mapping[str, AccessPoint],
+    ) -> None:
+        """Mark access points whose state or last toggle changed: history has news."""
+        for door_id, access_point in current.items():
+            before = previous.get(door_id)
+            if door_id not in self.refused and (
+                before is None
+                or (before.state, before.last_toggled)
+                != (access_point.state, access_point.last_toggled)
+            ):
+                self._pending[door_id] = HISTORY_ATTEMPTS
+
+    async def async_read(
+        self, access_points: Mapping[str, AccessPoint], today: date
+    ) -> None:
+        """Read the history of pending access points and announce what is new."""
+        async with self._lock:
+            for door_id in list(self._pending):
+                if door_id not in access_points:
+                    del self._pending[door_id]
+                    continue
+                first_reading = not self.announced.knows(door_id)
+                try:
+                    events = await self._client.async_get_door_history(
+                        door_id, self.announced.start_date(door_id, today), today
+                    )
+                except ParqExAuthError:
+                    _LOGGER.info(
+                        "ParqEx does not share the history of an access point with"
+                        " this user; its events stay empty"
+                    )
+                    self.refused.add(door_id)
+                    del self._pending[door_id]
+                    continue
+                except ParqExError as err:
+                    # Only the kind: a message may quote ParqEx's answer.
+                    self.last_error = type(err).__name__
+                    self._spend_attempt(door_id)
+                    if isinstance(err, ParqExRateLimitedError):
+                        break
+                    continue
+                new = self.announced.take_new(door_id, events)
+                if new or first_reading:
+                    del self._pending[door_id]
+                else:
+                    # ParqEx may record the event a little after the state changes.
+                    self._spend_attempt(door_id)
+                if new:
+                    async_dispatcher_send(
+                        self._hass, access_event_signal(self._entry_id, door_id), new
+                    )
+
+    def _spend_attempt(self, door_id: str) -> None:
+        attempts = self._pending[door_id] - 1
+        if attempts > 0:
+            self._pending[door_id] = attempts
+        else:
+            del self._pending[door_id]
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Return how history reading goes, without ids."""
+        return {
+            "started": self.started,
+            "pending": len(self._pending),
+            "refused": len(self.refused),
+            "last_error": self.last_error,
+        }
