@@ -242,19 +242,29 @@ async def test_history_refused_to_a_user_is_left_alone(
     assert fake.history_queries == []
 
 
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        (Fault(429, headers={"Retry-After": "30"}), "ParqExRateLimitedError"),
+        (Fault(500), "ParqExConnectionError"),
+    ],
+)
 async def test_history_failures_do_not_make_doors_unavailable(
     hass: HomeAssistant,
     fake: FakeParqEx,
     loaded_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
+    fault: Fault,
+    error: str,
 ) -> None:
     """A history error is retried at the next poll; the switches stay usable."""
     fired = _fired(hass, GARAGE_EVENT)
-    fake.fail("toggle-history", Fault(429, headers={"Retry-After": "30"}))
+    fake.fail("toggle-history", fault)
     fake.record(GARAGE, "OPEN", user=GRACE)
     await tick(hass, freezer, 30)
     assert fired == []
     assert hass.states.get("switch.parqex_controller_08848d_garage").state == "on"
+    assert loaded_entry.runtime_data.history.last_error == error
     await tick(hass, freezer, 30)
     assert [f["event_type"] for f in fired] == ["opened"]
 
@@ -275,24 +285,15 @@ async def test_history_entries_without_door_or_time_are_skipped(
     assert [f["event_type"] for f in fired] == ["opened"]
 
 
-async def test_a_failed_read_is_retried_unless_the_access_point_is_gone(
+async def test_a_vanished_access_point_is_not_asked_again(
     hass: HomeAssistant,
     fake: FakeParqEx,
     loaded_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """After a failed read the next poll asks again, but not for a vanished door."""
-    fired = _fired(hass, GARAGE_EVENT)
+    """An access point whose read failed, then left the account, is dropped."""
     fake.fail("toggle-history", Fault(500))
     fake.record(GARAGE, "OPEN", user=GRACE)
-    await tick(hass, freezer, 30)
-    assert fired == []
-    assert loaded_entry.runtime_data.history.last_error == "ParqExConnectionError"
-    await tick(hass, freezer, 30)
-    assert [f["event_type"] for f in fired] == ["opened"]
-
-    fake.fail("toggle-history", Fault(500))
-    fake.record(GARAGE, "CLOSED", user=GRACE)
     await tick(hass, freezer, 30)
     fake.device(CONTROLLER)["doors"] = [
         door for door in fake.device(CONTROLLER)["doors"] if door["id"] != GARAGE
