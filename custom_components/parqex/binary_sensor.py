@@ -21,6 +21,7 @@ from .entity import (
     ParqExAccessPointEntity,
     ParqExControllerEntity,
     async_track_entities,
+    unique_id,
 )
 from .models import AccessPoint, Controller, DoorState
 
@@ -37,14 +38,14 @@ async def async_setup_entry(
 
     def _wanted(data: ParqExData) -> dict[str, Callable[[], Entity]]:
         wanted: dict[str, Callable[[], Entity]] = {
-            f"{door_id}_held_open": partial(
+            unique_id(door_id, "held_open"): partial(
                 ParqExHeldOpenSensor, coordinator, access_point
             )
             for door_id, access_point in data.access_points.items()
         }
         wanted.update(
             (
-                f"{controller_id}_connectivity",
+                unique_id(controller_id, "connectivity"),
                 partial(ParqExConnectivitySensor, coordinator, controller),
             )
             for controller_id, controller in data.controllers.items()

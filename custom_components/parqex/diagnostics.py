@@ -54,9 +54,8 @@ async def async_get_config_entry_diagnostics(
         },
         "api": {
             "fallbacks_in_use": coordinator.client.fallbacks_in_use,
-            "token_request_by_get": bool(
-                hass.data.setdefault(DATA_TOKEN_BY_GET, set())
-            ),
+            "token_request_by_get": DATA_TOKEN_BY_GET in hass.data
+            and bool(hass.data[DATA_TOKEN_BY_GET]),
             "development_base_url": development_base_url(),
         },
         "polling": {

@@ -30,6 +30,19 @@ def controller_device_info(controller: Controller) -> DeviceInfo:
     )
 
 
+def unique_id(owner: str, key: str | None = None) -> str:
+    """Return an entity's unique id: its access point's or controller's id, then key.
+
+    The switch, an access point's main entity, has no key.
+    """
+    return owner if key is None else f"{owner}_{key}"
+
+
+def owner_id(entity_unique_id: str) -> str:
+    """Return the access point or controller id an entity's unique id starts with."""
+    return entity_unique_id.partition("_")[0]
+
+
 def async_track_entities(
     hass: HomeAssistant,
     entry: ParqExConfigEntry,
@@ -56,9 +69,9 @@ def async_track_entities(
                 entity_registry.async_remove(entity.entity_id)
         # Forget removed ones, so that one that comes back is added again.
         known.intersection_update(current)
-        new = [unique_id for unique_id in current if unique_id not in known]
+        new = [wanted_id for wanted_id in current if wanted_id not in known]
         known.update(new)
-        async_add_entities(current[unique_id]() for unique_id in new)
+        async_add_entities(current[wanted_id]() for wanted_id in new)
 
     _add_new()
     entry.async_on_unload(coordinator.async_add_listener(_add_new))
@@ -83,8 +96,7 @@ class ParqExAccessPointEntity(CoordinatorEntity[ParqExCoordinator]):
         """Initialize from the access point as last synced."""
         super().__init__(coordinator)
         self.door_id = access_point.id
-        if key is not None:
-            self._attr_unique_id = f"{access_point.id}_{key}"
+        self._attr_unique_id = unique_id(access_point.id, key)
         self._attr_device_info = controller_device_info(
             coordinator.data.controllers[access_point.controller_id]
         )
@@ -118,7 +130,7 @@ class ParqExControllerEntity(CoordinatorEntity[ParqExCoordinator]):
         super().__init__(coordinator)
         self.controller_id = controller.id
         self._attr_translation_key = key
-        self._attr_unique_id = f"{controller.id}_{key}"
+        self._attr_unique_id = unique_id(controller.id, key)
         self._attr_device_info = controller_device_info(controller)
 
     @property

@@ -13,7 +13,7 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import ParqExConfigEntry, ParqExCoordinator, ParqExData
-from .entity import ParqExAccessPointEntity, async_track_entities
+from .entity import ParqExAccessPointEntity, async_track_entities, unique_id
 from .history import access_event_signal
 from .models import AccessPoint, DoorState, ToggleEvent
 
@@ -34,7 +34,9 @@ async def async_setup_entry(
 
     def _wanted(data: ParqExData) -> dict[str, Callable[[], Entity]]:
         return {
-            f"{door_id}_access": partial(ParqExAccessEvent, coordinator, access_point)
+            unique_id(door_id, "access"): partial(
+                ParqExAccessEvent, coordinator, access_point
+            )
             for door_id, access_point in data.access_points.items()
         }
 

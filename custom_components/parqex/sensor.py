@@ -23,6 +23,7 @@ from .entity import (
     ParqExAccessPointEntity,
     ParqExControllerEntity,
     async_track_entities,
+    unique_id,
 )
 from .models import AccessPoint, Controller
 
@@ -86,7 +87,7 @@ async def async_setup_entry(
 
     def _wanted(data: ParqExData) -> dict[str, Callable[[], Entity]]:
         wanted: dict[str, Callable[[], Entity]] = {
-            f"{door_id}_{description.key}": partial(
+            unique_id(door_id, description.key): partial(
                 ParqExAccessPointSensor, coordinator, access_point, description
             )
             for door_id, access_point in data.access_points.items()
@@ -95,7 +96,7 @@ async def async_setup_entry(
         }
         wanted.update(
             (
-                f"{controller_id}_{description.key}",
+                unique_id(controller_id, description.key),
                 partial(ParqExControllerSensor, coordinator, controller, description),
             )
             for controller_id, controller in data.controllers.items()

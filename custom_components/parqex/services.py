@@ -30,6 +30,7 @@ from .const import (
     MAX_HISTORY_RANGE_DAYS,
 )
 from .coordinator import ParqExConfigEntry, ParqExCoordinator
+from .entity import owner_id
 from .errors import ParqExAuthError, ParqExError
 from .event import event_data, event_type
 from .models import ToggleEvent
@@ -95,7 +96,7 @@ def _target_doors(
     if entity_id:
         entity = er.async_get(hass).async_get(entity_id)
         door_id = (
-            entity.unique_id.partition("_")[0]
+            owner_id(entity.unique_id)
             if entity is not None
             and entity.config_entry_id == coordinator.config_entry.entry_id
             else None

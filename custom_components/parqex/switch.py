@@ -12,7 +12,7 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import ParqExConfigEntry, ParqExCoordinator, ParqExData
-from .entity import ParqExAccessPointEntity, async_track_entities
+from .entity import ParqExAccessPointEntity, async_track_entities, unique_id
 from .models import AccessPoint, DoorState
 
 # Commands are serialized per access point by the coordinator's cooldown instead.
@@ -29,7 +29,9 @@ async def async_setup_entry(
 
     def _wanted(data: ParqExData) -> dict[str, Callable[[], Entity]]:
         return {
-            door_id: partial(ParqExAccessPointSwitch, coordinator, access_point)
+            unique_id(door_id): partial(
+                ParqExAccessPointSwitch, coordinator, access_point
+            )
             for door_id, access_point in data.access_points.items()
         }
 
@@ -46,7 +48,6 @@ class ParqExAccessPointSwitch(ParqExAccessPointEntity, SwitchEntity):
     ) -> None:
         """Initialize the switch of an access point."""
         super().__init__(coordinator, access_point)
-        self._attr_unique_id = access_point.id
         self._attr_translation_placeholders = {
             "number": str(access_point.entity_number or "")
         }
