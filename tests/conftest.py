@@ -23,7 +23,7 @@ from homeassistant.components.application_credentials import (
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 
-from .fake_parqex import CLIENT_ID, CLIENT_SECRET, USER_ID, FakeParqEx
+from .fake_parqex import CLIENT_ID, CLIENT_SECRET, USER_ID, WEBHOOK_ID, FakeParqEx
 from .helpers import set_up
 
 
@@ -59,7 +59,13 @@ def config_entry(hass: HomeAssistant, fake: FakeParqEx) -> MockConfigEntry:
         domain=DOMAIN,
         title="Ada Lovelace",
         unique_id=USER_ID,
-        data={"auth_implementation": DOMAIN, "token": token},
+        version=1,
+        minor_version=2,
+        data={
+            "auth_implementation": DOMAIN,
+            "token": token,
+            "webhook_id": WEBHOOK_ID,
+        },
     )
     entry.add_to_hass(hass)
     return entry

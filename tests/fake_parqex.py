@@ -25,6 +25,9 @@ AUTH_CODE = "0123456789abcdef0123456789abcdef"
 USER_ID = "5b0f3c2e-8d1a-4f7b-9c6e-2a4d8e1f0b3c"
 PIN_CODE = "8642"
 TOKEN_PATH = "/oauth/v2/endpoints/token/"
+# The secret id of the entry's webhook, and the API key ParqEx sends with deliveries.
+WEBHOOK_ID = "5e1f0c4b9a7d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f"
+WEBHOOK_KEY = "pqx-delivery-key-3b9f2c71"
 
 KITTY = "70fc7ebd63d841d9a9f06ff815be1e7c"
 GARAGE = "a1b2c3d4e5f60718293a4b5c6d7e8f90"

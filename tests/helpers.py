@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from pytest_homeassistant_custom_component.common import (
@@ -10,7 +11,8 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.util import dt as dt_util
 
 
 async def tick(
@@ -26,3 +28,22 @@ async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """Set the account up, including the history catch-up that follows."""
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def fired_events(hass: HomeAssistant, entity_id: str) -> list[dict[str, Any]]:
+    """Collect what an event entity fires (a restored state is not a firing)."""
+    fired: list[dict[str, Any]] = []
+
+    @callback
+    def _changed(event: Event[EventStateChangedData]) -> None:
+        new = event.data["new_state"]
+        # A firing is stamped with the current time; a restored state is not.
+        if (
+            event.data["entity_id"] == entity_id
+            and new is not None
+            and dt_util.parse_datetime(new.state) == dt_util.utcnow()
+        ):
+            fired.append(dict(new.attributes))
+
+    hass.bus.async_listen("state_changed", _changed)
+    return fired

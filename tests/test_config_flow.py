@@ -24,6 +24,7 @@ from .fake_parqex import (
     CLIENT_SECRET,
     PIN_CODE,
     USER_ID,
+    WEBHOOK_ID,
     FakeParqEx,
     Fault,
 )
@@ -67,6 +68,9 @@ async def test_full_flow(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Ada Lovelace"
     assert result["result"].unique_id == USER_ID
+    # Its own secret webhook id, for ParqEx's pushes.
+    assert len(result["data"]["webhook_id"]) == 64
+    assert (result["result"].version, result["result"].minor_version) == (1, 2)
     token = result["data"]["token"]
     assert token["access_token"] in fake.access_tokens
     assert token["refresh_token"] == fake.refresh_token
@@ -301,6 +305,8 @@ async def test_reauth(
     assert result["reason"] == "reauth_successful"
     assert loaded_entry.data["token"]["access_token"] != old_token["access_token"]
     assert loaded_entry.data["token"]["refresh_token"] == fake.refresh_token
+    # ParqEx still delivers to the same webhook.
+    assert loaded_entry.data["webhook_id"] == WEBHOOK_ID
 
 
 async def test_reauth_wrong_account(
@@ -334,6 +340,7 @@ async def test_reconfigure(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert loaded_entry.data["token"]["refresh_token"] == fake.refresh_token
+    assert loaded_entry.data["webhook_id"] == WEBHOOK_ID
 
 
 async def test_reconfigure_wrong_account(

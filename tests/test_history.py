@@ -12,11 +12,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.parqex.const import DOMAIN
 from homeassistant.const import STATE_ON, STATE_UNKNOWN
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
-from homeassistant.util import dt as dt_util
+from homeassistant.core import HomeAssistant
 
 from .fake_parqex import CONTROLLER, GARAGE, GATE, KITTY, USER_ID, FakeParqEx, Fault
-from .helpers import set_up, tick
+from .helpers import fired_events, set_up, tick
 
 pytestmark = [
     pytest.mark.usefixtures("credentials"),
@@ -28,31 +27,12 @@ GARAGE_EVENT = "event.parqex_controller_08848d_garage_access"
 GRACE = ("e7a1c2d3-0000-4000-8000-00000000beef", "Grace", "Hopper")
 
 
-def _fired(hass: HomeAssistant, entity_id: str) -> list[dict[str, Any]]:
-    """Collect what an event entity fires (a restored state is not a firing)."""
-    fired: list[dict[str, Any]] = []
-
-    @callback
-    def _changed(event: Event[EventStateChangedData]) -> None:
-        new = event.data["new_state"]
-        # A firing is stamped with the current time; a restored state is not.
-        if (
-            event.data["entity_id"] == entity_id
-            and new is not None
-            and dt_util.parse_datetime(new.state) == dt_util.utcnow()
-        ):
-            fired.append(dict(new.attributes))
-
-    hass.bus.async_listen("state_changed", _changed)
-    return fired
-
-
 async def test_first_start_announces_nothing_old(
     hass: HomeAssistant, fake: FakeParqEx, config_entry: MockConfigEntry
 ) -> None:
     """Events from before Home Assistant knew the account are not news."""
     fake.record(GARAGE, "OPEN", user=GRACE, at=fake.now() - timedelta(hours=1))
-    fired = _fired(hass, GARAGE_EVENT)
+    fired = fired_events(hass, GARAGE_EVENT)
     await set_up(hass, config_entry)
 
     assert fired == []
@@ -87,7 +67,7 @@ async def test_someone_opens_the_garage(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A door that moved has its history read; the event says who, how and when."""
-    fired = _fired(hass, GARAGE_EVENT)
+    fired = fired_events(hass, GARAGE_EVENT)
     fake.calls.clear()
     fake.history_queries.clear()
     fake.record(GARAGE, "OPEN", user=GRACE, channel="ParqEx Web")
@@ -129,7 +109,7 @@ async def test_events_fire_in_the_order_they_happened(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A failed attempt, then a close: both fire, oldest first."""
-    fired = _fired(hass, KITTY_EVENT)
+    fired = fired_events(hass, KITTY_EVENT)
     now = fake.now()
     fake.record(
         KITTY, "CLOSED", user=GRACE, success=False, at=now - timedelta(seconds=20)
@@ -151,7 +131,7 @@ async def test_own_toggle_is_announced_with_the_signed_in_user(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Opening from Home Assistant shows up as the account's own event."""
-    fired = _fired(hass, GARAGE_EVENT)
+    fired = fired_events(hass, GARAGE_EVENT)
     await hass.services.async_call(
         "switch",
         "turn_on",
@@ -175,7 +155,7 @@ async def test_no_event_twice_across_restarts(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Announced events stay announced; ones missed while stopped come afterwards."""
-    fired = _fired(hass, GARAGE_EVENT)
+    fired = fired_events(hass, GARAGE_EVENT)
     fake.record(GARAGE, "OPEN", user=GRACE)
     await tick(hass, freezer, 30)
     assert [f["event_type"] for f in fired] == ["opened"]
@@ -204,7 +184,7 @@ async def test_history_that_lags_is_asked_again_a_few_times(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """ParqEx may record an event after the state changed; asking stops after three."""
-    fired = _fired(hass, GARAGE_EVENT)
+    fired = fired_events(hass, GARAGE_EVENT)
     fake.history_queries.clear()
     late = fake.record(GARAGE, "OPEN", user=GRACE)
     fake.history.remove(late)
@@ -258,7 +238,7 @@ async def test_history_failures_do_not_make_doors_unavailable(
     error: str,
 ) -> None:
     """A history error is retried at the next poll; the switches stay usable."""
-    fired = _fired(hass, GARAGE_EVENT)
+    fired = fired_events(hass, GARAGE_EVENT)
     fake.fail("toggle-history", fault)
     fake.record(GARAGE, "OPEN", user=GRACE)
     await tick(hass, freezer, 30)
@@ -276,7 +256,7 @@ async def test_history_entries_without_door_or_time_are_skipped(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Malformed entries do not break reading the good ones."""
-    fired = _fired(hass, GARAGE_EVENT)
+    fired = fired_events(hass, GARAGE_EVENT)
     good = fake.record(GARAGE, "OPEN", user=GRACE)
     fake.history.append({**good, "toggle_date_time": "2026-11-27 noon"})
     fake.history.append("not an event")  # type: ignore[arg-type]

@@ -25,7 +25,8 @@ def test_manifest_is_valid_for_a_custom_integration() -> None:
     assert keys[2:] == sorted(keys[2:])
     assert manifest["domain"] == INTEGRATION.name
     assert manifest["config_flow"] is True
-    assert manifest["dependencies"] == ["application_credentials"]
+    assert manifest["dependencies"] == ["application_credentials", "webhook"]
+    assert manifest["after_dependencies"] == ["cloud"]
     assert manifest["integration_type"] == "hub"
     assert manifest["iot_class"] == "cloud_polling"
     assert manifest["requirements"] == []

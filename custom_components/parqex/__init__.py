@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from homeassistant.const import Platform
+from homeassistant.components.webhook import async_generate_id
+from homeassistant.const import CONF_WEBHOOK_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_entry_oauth2_flow, config_validation as cv
@@ -19,6 +20,12 @@ from .coordinator import ParqExConfigEntry, ParqExCoordinator
 from .history import AnnouncedHistory
 from .services import async_setup_services
 from .urls import DEVELOPMENT_BASE_URL_ENV, development_base_url
+from .webhook import DeliveryLog, ParqExWebhook
+from .webhook_url import (
+    async_delete_push_issue,
+    async_remove_cloudhook,
+    async_track_push_issue,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -74,6 +81,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> bo
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Deliveries are taken once the entities can show them.
+    coordinator.webhook = ParqExWebhook(hass, entry, coordinator)
+    await coordinator.webhook.async_register()
+    entry.async_on_unload(async_track_push_issue(hass, entry))
     # Now that the event entities listen, announce what happened while we were away.
     entry.async_create_background_task(
         hass, coordinator.async_start_history(), "parqex access history catch-up"
@@ -85,14 +96,35 @@ async def async_unload_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> b
     """Unload a ParqEx config entry."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
-        # A reload reads the log at once: it must hold everything announced so far.
-        await entry.runtime_data.history.announced.async_flush()
+        # A reload reads the logs at once: they must hold everything handled so far.
+        coordinator = entry.runtime_data
+        await coordinator.history.announced.async_flush()
+        if coordinator.webhook is not None:
+            await coordinator.webhook.deliveries.async_flush()
+        async_delete_push_issue(hass, entry)
     return unloaded
 
 
+async def async_migrate_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> bool:
+    """Bring entries of earlier versions up to date; refuse newer ones."""
+    if entry.version > 1:
+        return False
+    if entry.minor_version < 2:
+        # 1.2: every entry has a webhook of its own (push is off until a key is saved).
+        hass.config_entries.async_update_entry(
+            entry,
+            data={**entry.data, CONF_WEBHOOK_ID: async_generate_id()},
+            minor_version=2,
+        )
+    return True
+
+
 async def async_remove_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> None:
-    """Forget the announced history of a deleted account."""
+    """Forget a deleted account's logs, repair issue and cloudhook."""
     await AnnouncedHistory(hass, entry.entry_id).async_remove()
+    await DeliveryLog(hass, entry.entry_id).async_remove()
+    async_delete_push_issue(hass, entry)
+    await async_remove_cloudhook(hass, entry)
 
 
 async def async_remove_config_entry_device(

@@ -6,17 +6,31 @@ from collections.abc import Mapping
 import logging
 from typing import Any
 
+import voluptuous as vol
+
+from homeassistant.components.webhook import async_generate_id
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
+    ConfigEntry,
     ConfigFlowResult,
+    OptionsFlow,
 )
+from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.core import callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
 
 from .api import ParqExClient
-from .const import DOMAIN, OAUTH2_SCOPES
+from .const import CONF_WEBHOOK_KEY, DOMAIN, OAUTH2_SCOPES
 from .errors import ParqExAuthError, ParqExError
+from .webhook_url import async_update_push_issue, async_webhook_target
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -39,6 +53,15 @@ class ParqExFlowHandler(
     """Sign in to ParqEx; the ParqEx user id identifies the entry."""
 
     DOMAIN = DOMAIN
+    VERSION = 1
+    # 1.2: the entry holds its webhook id.
+    MINOR_VERSION = 2
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> ParqExOptionsFlow:
+        """Real-time updates: the URL to give ParqEx, and its API key."""
+        return ParqExOptionsFlow()
 
     @property
     def logger(self) -> logging.Logger:
@@ -87,13 +110,65 @@ class ParqExFlowHandler(
         await self.async_set_unique_id(user.id)
         if self.source == SOURCE_REAUTH:
             self._abort_if_unique_id_mismatch(reason="wrong_account")
+            # The webhook id (and cloudhook) stay: ParqEx still delivers there.
             return self.async_update_reload_and_abort(
-                self._get_reauth_entry(), data=data
+                self._get_reauth_entry(), data_updates=data
             )
         if self.source == SOURCE_RECONFIGURE:
             self._abort_if_unique_id_mismatch(reason="wrong_account")
             return self.async_update_reload_and_abort(
-                self._get_reconfigure_entry(), data=data
+                self._get_reconfigure_entry(), data_updates=data
             )
         self._abort_if_unique_id_configured()
-        return self.async_create_entry(title=user.display_name or "ParqEx", data=data)
+        return self.async_create_entry(
+            title=user.display_name or "ParqEx",
+            data={**data, CONF_WEBHOOK_ID: async_generate_id()},
+        )
+
+
+class ParqExOptionsFlow(OptionsFlow):
+    """Shows where ParqEx should deliver pushes, and takes their API key."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the webhook URL and the e-mail to send; save or clear the key."""
+        entry = self.config_entry
+        if user_input is not None:
+            key = str(user_input.get(CONF_WEBHOOK_KEY) or "").strip()
+            # No update listener: the webhook reads the key at each delivery.
+            async_update_push_issue(self.hass, entry, push_enabled=bool(key))
+            return self.async_create_entry(data={CONF_WEBHOOK_KEY: key} if key else {})
+        target = await async_webhook_target(self.hass, entry)
+        schema = self.add_suggested_values_to_schema(
+            vol.Schema(
+                {
+                    vol.Optional(CONF_WEBHOOK_KEY): TextSelector(
+                        TextSelectorConfig(type=TextSelectorType.PASSWORD)
+                    )
+                }
+            ),
+            entry.options,
+        )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=schema,
+            description_placeholders={
+                "webhook_url": target.url or "-",
+                "client_id": await self._async_client_id(),
+            },
+            errors=None if target.reachable else {"base": "webhook_unreachable"},
+        )
+
+    async def _async_client_id(self) -> str:
+        """Return the client ID of the entry's credentials, for the e-mail."""
+        try:
+            implementation = (
+                await config_entry_oauth2_flow.async_get_config_entry_implementation(
+                    self.hass, self.config_entry
+                )
+            )
+        except (ValueError, HomeAssistantError):
+            # Credentials removed (newer releases raise their own error for it).
+            return "-"
+        return str(getattr(implementation, "client_id", "-"))

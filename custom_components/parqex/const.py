@@ -27,3 +27,15 @@ HISTORY_ATTEMPTS: Final = 3
 MAX_HISTORY_RANGE_DAYS: Final = 31
 DEFAULT_HISTORY_LIMIT: Final = 100
 MAX_HISTORY_LIMIT: Final = 1000
+
+# Push (ParqEx webhooks). The webhook id is a secret, stored in the entry's data;
+# the API key ParqEx sends with each delivery is the entry's only option.
+CONF_WEBHOOK_KEY: Final = "webhook_key"
+CONF_CLOUDHOOK_URL: Final = "cloudhook_url"
+# Delivery ids are remembered this long (ParqEx documents no retry window).
+DELIVERY_MEMORY: Final = timedelta(days=2)
+# A delivery about an access point not known yet asks for one sync; not again
+# for the same one within this time (ParqEx may push doors of other users).
+UNKNOWN_DOOR_REFRESH_INTERVAL: Final = timedelta(minutes=5)
+# Larger bodies are not ParqEx deliveries.
+MAX_DELIVERY_BYTES: Final = 64 * 1024

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 import logging
 import math
+from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
@@ -36,7 +37,10 @@ from .errors import (
     ParqExSensorRequiredError,
 )
 from .history import AccessHistoryReader
-from .models import AccessPoint, Controller, DoorState, UserSettings
+from .models import AccessPoint, Controller, DoorState, ToggleEvent, UserSettings
+
+if TYPE_CHECKING:
+    from .webhook import ParqExWebhook
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -72,6 +76,23 @@ class ParqExData:
             },
         )
 
+    def with_access_point(self, changed: AccessPoint) -> ParqExData:
+        """Return a copy in which one access point is replaced."""
+        return ParqExData.from_controllers(
+            tuple(
+                replace(
+                    controller,
+                    access_points=tuple(
+                        changed if access_point.id == changed.id else access_point
+                        for access_point in controller.access_points
+                    ),
+                )
+                if controller.id == changed.controller_id
+                else controller
+                for controller in self.controllers.values()
+            )
+        )
+
 
 def _seconds(delta: timedelta) -> str:
     return str(max(1, math.ceil(delta.total_seconds())))
@@ -103,6 +124,8 @@ class ParqExCoordinator(DataUpdateCoordinator[ParqExData]):
         # ParqEx's timestamps have no zone: they are in the account's time zone.
         self.time_zone: tzinfo = dt_util.UTC
         self.history = AccessHistoryReader(hass, entry.entry_id, client)
+        # Receives ParqEx's pushes once set up (see webhook.py).
+        self.webhook: ParqExWebhook | None = None
 
     async def _async_setup(self) -> None:
         """Read what earlier runs announced."""
@@ -199,6 +222,32 @@ class ParqExCoordinator(DataUpdateCoordinator[ParqExData]):
         """Read history once the entities listen: catches up on missed events."""
         self.history.started = True
         await self.history.async_read(self.data.access_points, self.account_today())
+
+    @callback
+    def async_apply_pushed(self, event: ToggleEvent) -> bool:
+        """Show a pushed door change at once, and announce it; False if unknown.
+
+        The polling schedule is left alone: the next `sync` still confirms it,
+        and costs no history request when it agrees (nothing moved since).
+        """
+        access_point = self.data.access_points.get(event.door_id)
+        if access_point is None:
+            return False
+        # A delivery that ParqEx sent late does not move the switch backwards.
+        if (
+            access_point.last_toggled is None
+            or event.toggled_at >= access_point.last_toggled
+        ):
+            pushed = replace(
+                access_point, state=event.door_state, last_toggled=event.toggled_at
+            )
+            if pushed != access_point:
+                self.data = self.data.with_access_point(pushed)
+                if self._awaited_states.get(event.door_id) == event.door_state:
+                    del self._awaited_states[event.door_id]
+                self.async_update_listeners()
+        self.history.announce_pushed(event)
+        return True
 
     def _regular_interval(self) -> timedelta:
         """Fast while a command waits to show, and for at most a minute."""

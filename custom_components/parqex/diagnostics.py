@@ -14,10 +14,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 
 from .application_credentials import DATA_TOKEN_BY_GET
-from .const import DOMAIN
+from .const import CONF_CLOUDHOOK_URL, DOMAIN
 from .coordinator import ParqExConfigEntry, ParqExCoordinator
 from .models import AccessPoint, Controller
 from .urls import development_base_url
+from .webhook_url import parqex_can_deliver
 
 
 def _hash(value: str) -> str:
@@ -68,6 +69,7 @@ async def async_get_config_entry_diagnostics(
             "last_error": _error(coordinator.last_exception),
         },
         "history": coordinator.history.diagnostics(),
+        "push": _push(hass, entry),
         "counts": {
             "controllers": len(coordinator.data.controllers),
             "access_points": len(coordinator.data.access_points),
@@ -96,6 +98,17 @@ async def async_get_device_diagnostics(
     if controller is None:
         return {"controller": None}
     return {"controller": _controller(coordinator, controller)}
+
+
+def _push(hass: HomeAssistant, entry: ParqExConfigEntry) -> dict[str, Any]:
+    # The key, the webhook id and its URL are secrets: only whether they exist.
+    webhook = entry.runtime_data.webhook
+    return {
+        "registered": webhook is not None,
+        "parqex_can_deliver": parqex_can_deliver(hass),
+        "cloudhook": CONF_CLOUDHOOK_URL in entry.data,
+        **(webhook.diagnostics() if webhook is not None else {}),
+    }
 
 
 def _error(err: BaseException | None) -> str | None:

@@ -34,9 +34,14 @@ def access_event_signal(entry_id: str, door_id: str) -> str:
     return f"{DOMAIN}_{entry_id}_{door_id}_toggle_events"
 
 
-class _StoredDoor(TypedDict):
+class _StoredDoor(TypedDict, total=False):
     last: str | None
     keys: list[str]
+    # Match keys of announced successes (pushed or read), to tell a push from
+    # its history entry; and whether the history was read yet (pushes alone
+    # do not count as a first reading).
+    announced: list[str]
+    read: bool
 
 
 @dataclass(slots=True)
@@ -44,6 +49,20 @@ class _DoorLog:
     # Newest announced event time (naive, account time zone); None: nothing yet.
     last: datetime | None = None
     keys: set[str] = field(default_factory=set)
+    announced: dict[str, datetime] = field(default_factory=dict)
+    read: bool = True
+
+    def remember(self, event: ToggleEvent) -> None:
+        if (match := event.match_key) is not None:
+            self.announced[match] = event.toggled_at
+        # Older ones are behind the watermark: neither history nor a push can
+        # announce them again. Pushes alone keep the catch-up window.
+        newest = max(self.announced.values(), default=None)
+        floor = self.last or (
+            newest - timedelta(days=HISTORY_CATCH_UP_DAYS) if newest else None
+        )
+        if floor is not None:
+            self.announced = {k: t for k, t in self.announced.items() if t >= floor}
 
 
 class AnnouncedHistory:
@@ -60,8 +79,17 @@ class AnnouncedHistory:
         """Read what earlier runs announced."""
         stored = await self._store.async_load() or {}
         for door_id, raw in stored.items():
-            last = _parse(raw.get("last"))
-            self._doors[door_id] = _DoorLog(last, set(raw.get("keys") or ()))
+            announced = {
+                key: at
+                for key in raw.get("announced") or ()
+                if (at := _parse(key.split("|")[1] if "|" in key else None))
+            }
+            self._doors[door_id] = _DoorLog(
+                _parse(raw.get("last")),
+                set(raw.get("keys") or ()),
+                announced,
+                raw.get("read", True) is not False,
+            )
 
     async def async_remove(self) -> None:
         """Forget everything (the config entry is being deleted)."""
@@ -69,7 +97,8 @@ class AnnouncedHistory:
 
     def knows(self, door_id: str) -> bool:
         """Whether this access point's history was read before."""
-        return door_id in self._doors
+        log = self._doors.get(door_id)
+        return log is not None and log.read
 
     def start_date(self, door_id: str, today: date) -> date:
         """First day to ask for: back to the watermark, within the catch-up window."""
@@ -85,10 +114,13 @@ class AnnouncedHistory:
         """Return the events not announced yet, oldest first, and remember them.
 
         The first reading of an access point only sets the watermark: events from
-        before Home Assistant knew the access point are history, not news.
+        before Home Assistant knew the access point are history, not news. Events
+        announced already by push move the watermark but are not returned.
         """
-        first_reading = door_id not in self._doors
-        log = self._doors.setdefault(door_id, _DoorLog())
+        log = self._doors.get(door_id)
+        if log is None:
+            log = self._doors[door_id] = _DoorLog(read=False)
+        first_reading, log.read = not log.read, True
         new = [
             event
             for event in events
@@ -99,12 +131,32 @@ class AnnouncedHistory:
                 or (event.toggled_at == log.last and event.key not in log.keys)
             )
         ]
+        news = []
         for event in new:
+            if event.match_key is None or event.match_key not in log.announced:
+                news.append(event)
             if log.last is None or event.toggled_at > log.last:
                 log.last, log.keys = event.toggled_at, set()
             log.keys.add(event.key)
+            log.remember(event)
         self._store.async_delay_save(self._data, SAVE_DELAY)
-        return [] if first_reading else new
+        return [] if first_reading else news
+
+    def take_pushed(self, event: ToggleEvent) -> bool:
+        """Remember a pushed event; False when it was announced already.
+
+        A push older than the watermark was in a history reading already.
+        """
+        log = self._doors.get(event.door_id)
+        if log is None:
+            log = self._doors[event.door_id] = _DoorLog(read=False)
+        if event.match_key in log.announced or (
+            log.last is not None and event.toggled_at < log.last
+        ):
+            return False
+        log.remember(event)
+        self._store.async_delay_save(self._data, SAVE_DELAY)
+        return True
 
     def _data(self) -> dict[str, _StoredDoor]:
         return {
@@ -113,6 +165,8 @@ class AnnouncedHistory:
                 if log.last is None
                 else log.last.strftime(TIMESTAMP_FORMAT),
                 "keys": sorted(log.keys),
+                "announced": sorted(log.announced),
+                "read": log.read,
             }
             for door_id, log in self._doors.items()
         }
@@ -205,6 +259,15 @@ class AccessHistoryReader:
                     async_dispatcher_send(
                         self._hass, access_event_signal(self._entry_id, door_id), new
                     )
+
+    def announce_pushed(self, event: ToggleEvent) -> bool:
+        """Announce a pushed event unless history (or a push) announced it."""
+        if not self.announced.take_pushed(event):
+            return False
+        async_dispatcher_send(
+            self._hass, access_event_signal(self._entry_id, event.door_id), [event]
+        )
+        return True
 
     def _spend_attempt(self, door_id: str) -> None:
         attempts = self._pending[door_id] - 1

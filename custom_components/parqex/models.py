@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 from typing import Any
 
@@ -280,6 +280,23 @@ class ToggleEvent:
             )
         )
 
+    @property
+    def match_key(self) -> str | None:
+        """What a pushed event and its history entry share; None for a failure.
+
+        A push names the user without an id, and is never a failed attempt.
+        """
+        if not self.was_success:
+            return None
+        return "|".join(
+            (
+                self.door_id,
+                self.toggled_at.strftime(TIMESTAMP_FORMAT),
+                self.door_state or "",
+                self.channel,
+            )
+        )
+
     @classmethod
     def from_json(cls, raw: Any) -> ToggleEvent | None:
         """Parse one entry of `toggle_events`; None when it lacks a door or a time."""
@@ -316,3 +333,98 @@ def parse_toggle_history(body: Any) -> tuple[ToggleEvent, ...]:
     return tuple(
         sorted((event for event in parsed if event), key=lambda e: e.toggled_at)
     )
+
+
+class ParqExDeliveryError(ParqExUnexpectedResponseError):
+    """A webhook delivery that is not one ParqEx would send."""
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One webhook delivery: an event ParqEx pushed, identified by `id`.
+
+    Only door changes carry `doorID` and `doorState`; management, Enforcer and
+    other events have neither and are not acted on.
+    """
+
+    id: str
+    door_id: str | None
+    door_state: DoorState | None
+    channel: str
+    user_first_name: str
+    user_last_name: str
+    # When it happened (aware, UTC); None when the delivery does not say.
+    occurred_at: datetime | None
+
+    @classmethod
+    def from_json(cls, body: Any) -> Delivery:
+        """Parse a delivery; raise ParqExDeliveryError for one to refuse."""
+        if not isinstance(body, Mapping):
+            raise ParqExDeliveryError("delivery is not a JSON object")
+        delivery_id = body.get("id")
+        if not isinstance(delivery_id, str) or not delivery_id.strip():
+            raise ParqExDeliveryError("delivery has no id")
+        door_state: DoorState | None = None
+        if (raw_state := body.get("doorState")) is not None:
+            if raw_state not in (DoorState.OPEN, DoorState.CLOSED):
+                raise ParqExDeliveryError("doorState is neither OPEN nor CLOSED")
+            door_state = DoorState(raw_state)
+        door_id = body.get("doorID")
+        if not isinstance(door_id, str) or not door_id.strip():
+            door_id = None
+        user = body.get("userThatToggled")
+        if not isinstance(user, Mapping):
+            user = {}
+        return cls(
+            id=delivery_id.strip(),
+            door_id=door_id.strip() if door_id else None,
+            door_state=door_state,
+            channel=(_str(body, "channel") or "").strip(),
+            user_first_name=(_str(user, "firstName") or "").strip(),
+            user_last_name=(_str(user, "lastName") or "").strip(),
+            occurred_at=_occurred_at(body),
+        )
+
+    def toggle_event(self, zone: tzinfo, received_at: datetime) -> ToggleEvent | None:
+        """Return the door change as the history entry ParqEx will record.
+
+        None when the delivery is no door change. History is written to the
+        second in the account's time zone, without a zone; `fold` keeps the hour
+        that repeats when clocks go back apart.
+        """
+        if self.door_id is None or self.door_state is None:
+            return None
+        at = (self.occurred_at or received_at).astimezone(zone)
+        return ToggleEvent(
+            door_id=self.door_id,
+            door_name="",
+            door_state=self.door_state,
+            channel=self.channel,
+            # A delivery names who toggled but carries no user id.
+            user_id="",
+            user_first_name=self.user_first_name,
+            user_last_name=self.user_last_name,
+            was_success=True,
+            toggled_at=at.replace(tzinfo=None, microsecond=0),
+        )
+
+
+def _occurred_at(body: Mapping[str, Any]) -> datetime | None:
+    """Read `eventOccurredUTC` (ISO 8601), else `eventOccurred` (Unix seconds)."""
+    text = body.get("eventOccurredUTC")
+    if isinstance(text, str):
+        try:
+            parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        except ValueError:
+            parsed = None
+        if parsed is not None:
+            return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(
+                UTC
+            )
+    seconds = body.get("eventOccurred")
+    if isinstance(seconds, int | float) and not isinstance(seconds, bool):
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    return None

@@ -1,0 +1,210 @@
+"""Receives ParqEx's webhook deliveries and hands door changes to the coordinator.
+
+A delivery is authentic when a request header carries the API key ParqEx gave
+for deliveries (the documented header name was lost), as is or as `Bearer <key>`.
+It is answered at once: applying a door change is in memory; a refresh for an
+access point not known yet runs after the answer.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+import hmac
+import logging
+from typing import Any
+
+from aiohttp import hdrs, web
+
+from homeassistant.components import webhook
+from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+from homeassistant.util.json import json_loads
+
+from .const import (
+    CONF_WEBHOOK_KEY,
+    DELIVERY_MEMORY,
+    DOMAIN,
+    MAX_DELIVERY_BYTES,
+    UNKNOWN_DOOR_REFRESH_INTERVAL,
+)
+from .coordinator import ParqExConfigEntry, ParqExCoordinator
+from .models import Delivery, ParqExDeliveryError, ToggleEvent
+
+_LOGGER = logging.getLogger(__name__)
+
+STORAGE_VERSION = 1
+SAVE_DELAY = 10
+
+
+class DeliveryLog:
+    """Ids of handled deliveries, kept across restarts, so none counts twice."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        """Initialize the log of one config entry."""
+        self._store: Store[dict[str, float]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.deliveries"
+        )
+        # Delivery id -> when it was handled (Unix seconds).
+        self._handled: dict[str, float] = {}
+
+    def __len__(self) -> int:
+        """Return how many ids are remembered."""
+        return len(self._handled)
+
+    async def async_load(self) -> None:
+        """Read the ids handled by earlier runs."""
+        stored = await self._store.async_load() or {}
+        self._handled = {
+            delivery_id: when
+            for delivery_id, when in stored.items()
+            if isinstance(when, int | float)
+        }
+        self._forget_old()
+
+    def add(self, delivery_id: str) -> bool:
+        """Remember a delivery id; False when it was handled before."""
+        if delivery_id in self._handled:
+            return False
+        self._forget_old()
+        self._handled[delivery_id] = dt_util.utcnow().timestamp()
+        self._store.async_delay_save(lambda: self._handled, SAVE_DELAY)
+        return True
+
+    def _forget_old(self) -> None:
+        oldest = (dt_util.utcnow() - DELIVERY_MEMORY).timestamp()
+        self._handled = {k: t for k, t in self._handled.items() if t >= oldest}
+
+    async def async_flush(self) -> None:
+        """Write pending changes now (on unload)."""
+        await self._store.async_save(self._handled)
+
+    async def async_remove(self) -> None:
+        """Forget everything (the config entry is being deleted)."""
+        await self._store.async_remove()
+
+
+def _authentic(request: web.Request, key: str) -> bool:
+    """Whether any header carries the key; every header is compared in full."""
+    wanted = (key.encode(), f"Bearer {key}".encode())
+    found = False
+    for value in request.headers.values():
+        given = value.strip().encode("utf-8", "surrogateescape")
+        for candidate in wanted:
+            found |= hmac.compare_digest(given, candidate)
+    return found
+
+
+def _answer(status: int, message: str) -> web.Response:
+    return web.json_response({"message": message}, status=status)
+
+
+class ParqExWebhook:
+    """The webhook of one config entry: checks, de-duplicates, applies, counts."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ParqExConfigEntry,
+        coordinator: ParqExCoordinator,
+    ) -> None:
+        """Initialize the receiver of one ParqEx account."""
+        self._hass = hass
+        self._entry = entry
+        self._coordinator = coordinator
+        self.deliveries = DeliveryLog(hass, entry.entry_id)
+        self.counts: Counter[str] = Counter()
+        self.last_delivery: datetime | None = None
+        self._unknown_doors: dict[str, datetime] = {}
+        self._warned_unauthorized = False
+
+    @property
+    def enabled(self) -> bool:
+        """Push is on while an API key for deliveries is saved."""
+        return bool(self._entry.options.get(CONF_WEBHOOK_KEY))
+
+    async def async_register(self) -> None:
+        """Read handled ids, then listen (POST only) until the entry unloads."""
+        await self.deliveries.async_load()
+        webhook_id: str = self._entry.data[CONF_WEBHOOK_ID]
+        webhook.async_register(
+            self._hass,
+            DOMAIN,
+            "ParqEx",
+            webhook_id,
+            self._async_handle,
+            allowed_methods=[hdrs.METH_POST],
+        )
+        self._entry.async_on_unload(
+            lambda: webhook.async_unregister(self._hass, webhook_id)
+        )
+
+    async def _async_handle(
+        self, hass: HomeAssistant, webhook_id: str, request: web.Request
+    ) -> web.Response:
+        key = str(self._entry.options.get(CONF_WEBHOOK_KEY) or "")
+        if not key or not _authentic(request, key):
+            return self._refuse_unauthorized(bool(key))
+        raw = await request.content.read(MAX_DELIVERY_BYTES + 1)
+        if len(raw) > MAX_DELIVERY_BYTES:
+            self.counts["refused_bad"] += 1
+            return _answer(413, "Delivery too large")
+        try:
+            delivery = Delivery.from_json(json_loads(raw))
+        except (ValueError, ParqExDeliveryError) as err:
+            self.counts["refused_bad"] += 1
+            _LOGGER.debug("ParqEx delivery refused: %s", err)
+            return _answer(400, str(err) or "Invalid delivery")
+        self.last_delivery = dt_util.utcnow()
+        if not self.deliveries.add(delivery.id):
+            self.counts["duplicates"] += 1
+            return _answer(200, "Already handled")
+        event = delivery.toggle_event(self._coordinator.time_zone, dt_util.utcnow())
+        if event is None:
+            self.counts["ignored"] += 1
+            return _answer(200, "Not a door change")
+        self._apply(event)
+        return _answer(200, "OK")
+
+    def _refuse_unauthorized(self, key_saved: bool) -> web.Response:
+        self.counts["refused_unauthorized"] += 1
+        if key_saved and not self._warned_unauthorized:
+            self._warned_unauthorized = True
+            _LOGGER.warning(
+                "A ParqEx webhook delivery did not carry the saved API key and was"
+                " refused; if ParqEx sent it, check the key in the entry's options"
+            )
+        else:
+            _LOGGER.debug("ParqEx webhook delivery refused (push on: %s)", key_saved)
+        return _answer(401, "Unauthorized")
+
+    def _apply(self, event: ToggleEvent) -> None:
+        coordinator = self._coordinator
+        if coordinator.async_apply_pushed(event):
+            self.counts["door_changes"] += 1
+            return
+        # A new access point, or one this user cannot see: ask `sync` once.
+        self.counts["unknown_access_point"] += 1
+        now = dt_util.utcnow()
+        asked = self._unknown_doors.get(event.door_id)
+        if asked is not None and now - asked < UNKNOWN_DOOR_REFRESH_INTERVAL:
+            return
+        self._unknown_doors[event.door_id] = now
+        self._entry.async_create_background_task(
+            self._hass,
+            coordinator.async_request_refresh(),
+            "parqex refresh for a pushed access point",
+        )
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Return push health: booleans and counts, nothing secret."""
+        return {
+            "enabled": self.enabled,
+            "counts": dict(sorted(self.counts.items())),
+            "remembered_delivery_ids": len(self.deliveries),
+            "seconds_since_last_delivery": None
+            if self.last_delivery is None
+            else round((dt_util.utcnow() - self.last_delivery).total_seconds()),
+        }

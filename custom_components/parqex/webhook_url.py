@@ -1,0 +1,153 @@
+"""Where ParqEx should deliver pushes: a cloudhook, else the external HTTPS URL.
+
+ParqEx refuses plain HTTP (its deliveries carry the API key), so while push is
+on without an HTTPS address a repair issue says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+import logging
+
+from aiohttp import ClientError
+
+from homeassistant.components import cloud
+from homeassistant.components.webhook import async_generate_path
+from homeassistant.const import CONF_WEBHOOK_ID, EVENT_CORE_CONFIG_UPDATE
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.network import NoURLAvailableError, get_url
+
+from .const import CONF_CLOUDHOOK_URL, CONF_WEBHOOK_KEY, DOMAIN
+from .coordinator import ParqExConfigEntry
+from .urls import development_base_url
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookTarget:
+    """The URL to give ParqEx, and whether ParqEx can deliver to it."""
+
+    url: str | None
+    reachable: bool
+    cloudhook: bool
+
+
+def _external_https_url(hass: HomeAssistant) -> str | None:
+    try:
+        return get_url(hass, allow_internal=False, require_ssl=True)
+    except NoURLAvailableError:
+        return None
+
+
+def parqex_can_deliver(hass: HomeAssistant) -> bool:
+    """Whether Home Assistant has an address ParqEx accepts.
+
+    With the development setting the simulator delivers plain HTTP on loopback.
+    """
+    return (
+        cloud.async_active_subscription(hass)
+        or _external_https_url(hass) is not None
+        or development_base_url() is not None
+    )
+
+
+async def async_webhook_target(
+    hass: HomeAssistant, entry: ParqExConfigEntry
+) -> WebhookTarget:
+    """Return the URL to give ParqEx, creating a cloudhook when Cloud is active."""
+    webhook_id: str = entry.data[CONF_WEBHOOK_ID]
+    if cloud.async_active_subscription(hass):
+        url = entry.data.get(CONF_CLOUDHOOK_URL)
+        if url is None and cloud.async_is_connected(hass):
+            try:
+                url = await cloud.async_get_or_create_cloudhook(hass, webhook_id)
+            except (cloud.CloudNotAvailable, ClientError, TimeoutError) as err:
+                _LOGGER.warning(
+                    "Home Assistant Cloud made no cloudhook (%s)", type(err).__name__
+                )
+            else:
+                hass.config_entries.async_update_entry(
+                    entry, data={**entry.data, CONF_CLOUDHOOK_URL: url}
+                )
+        if url is not None:
+            return WebhookTarget(url, reachable=True, cloudhook=True)
+    path = async_generate_path(webhook_id)
+    if (base := _external_https_url(hass)) is not None:
+        return WebhookTarget(base + path, reachable=True, cloudhook=False)
+    try:
+        base = get_url(hass)
+    except NoURLAvailableError:
+        return WebhookTarget(None, reachable=False, cloudhook=False)
+    return WebhookTarget(
+        base + path, reachable=development_base_url() is not None, cloudhook=False
+    )
+
+
+async def async_remove_cloudhook(hass: HomeAssistant, entry: ParqExConfigEntry) -> None:
+    """Delete the entry's cloudhook, if it made one."""
+    if CONF_CLOUDHOOK_URL not in entry.data:
+        return
+    try:
+        await cloud.async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
+    except (cloud.CloudNotAvailable, ValueError):
+        # Gone already, or Cloud is not set up: nothing is left to delete.
+        return
+
+
+def _issue_id(entry: ParqExConfigEntry) -> str:
+    return f"webhook_unreachable_{entry.entry_id}"
+
+
+@callback
+def async_update_push_issue(
+    hass: HomeAssistant, entry: ParqExConfigEntry, push_enabled: bool | None = None
+) -> None:
+    """Raise the repair issue while push is on and ParqEx cannot deliver."""
+    if push_enabled is None:
+        push_enabled = bool(entry.options.get(CONF_WEBHOOK_KEY))
+    if push_enabled and not parqex_can_deliver(hass):
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            _issue_id(entry),
+            is_fixable=False,
+            is_persistent=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="webhook_unreachable",
+            translation_placeholders={"account": entry.title},
+        )
+    else:
+        ir.async_delete_issue(hass, DOMAIN, _issue_id(entry))
+
+
+@callback
+def async_delete_push_issue(hass: HomeAssistant, entry: ParqExConfigEntry) -> None:
+    """Forget the repair issue (the entry is unloaded or deleted)."""
+    ir.async_delete_issue(hass, DOMAIN, _issue_id(entry))
+
+
+@callback
+def async_track_push_issue(
+    hass: HomeAssistant, entry: ParqExConfigEntry
+) -> Callable[[], None]:
+    """Check now, and whenever the URLs or the Cloud connection change."""
+    async_update_push_issue(hass, entry)
+
+    @callback
+    def _changed(*_: Event | cloud.CloudConnectionState) -> None:
+        async_update_push_issue(hass, entry)
+
+    unsubscribers = (
+        hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, _changed),
+        cloud.async_listen_connection_change(hass, _changed),
+    )
+
+    @callback
+    def _stop() -> None:
+        for unsubscribe in unsubscribers:
+            unsubscribe()
+
+    return _stop
