@@ -6,6 +6,7 @@ written the way ParqEx writes them: `YYYY-MM-DD HH:MM:SS` in the reader's time z
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 import json
@@ -129,6 +130,8 @@ class Account:
             for controller in raw.get("controllers", [])
         ]
         self.history: list[HistoryEvent] = []
+        # Told of every recorded event (the webhooks deliver door changes).
+        self.listeners: list[Callable[[HistoryEvent], None]] = []
 
     @classmethod
     def load(cls, path: Path, now: datetime) -> Account:
@@ -248,12 +251,13 @@ class Account:
         was_success: bool = True,
     ) -> None:
         """Log a toggle or change; a successful one moves the door."""
-        self.history.append(
-            HistoryEvent(door.id, door_state, channel, user, was_success, at)
-        )
+        event = HistoryEvent(door.id, door_state, channel, user, was_success, at)
+        self.history.append(event)
         if was_success:
             door.state = door_state
             door.last_toggled = at
+        for listener in self.listeners:
+            listener(event)
 
     def toggle_events(
         self,

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .account import HistoryEvent, User
+from .account import User
 from .dialect import TOGGLE_PREFIXES
 from .state import SimulatorState
 
@@ -85,11 +85,7 @@ async def toggle(request: web.Request) -> web.Response:
         return _toggle_answer(501, "Not supported by this hardware")
     if wanted == "CLOSED" and door.close_needs_sensor and not door.bluetooth_sensor:
         return _toggle_answer(428, "A door sensor must be paired first")
-    state.account.history.append(
-        HistoryEvent(door.id, wanted, "ParqEx API", user, True, state.clock.now())
-    )
-    if door.state != wanted:
-        state.move(door, wanted)
+    state.move(door, wanted, user)
     return web.json_response(_envelope())
 
 

@@ -8,7 +8,7 @@ import json
 
 from aiohttp import web
 
-from . import api, control, oauth
+from . import api, control, oauth, webhook_control
 from .state import Fault, SimulatorState
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -86,6 +86,7 @@ def create_app(state: SimulatorState) -> web.Application:
     app.router.add_route("*", oauth.TOKEN_PATH, oauth.token)
     api.add_routes(app, state)
     control.add_routes(app)
+    webhook_control.add_routes(app)
 
     async def _close(app: web.Application) -> None:
         await state.close()

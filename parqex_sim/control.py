@@ -34,12 +34,14 @@ _CONTROLLER_FIELDS = {
 }
 
 
-def _state(request: web.Request) -> SimulatorState:
+def simulator_state(request: web.Request) -> SimulatorState:
+    """Return the state of the simulator serving the request."""
     state: SimulatorState = request.app["state"]
     return state
 
 
-async def _json(request: web.Request) -> dict[str, Any]:
+async def json_body(request: web.Request) -> dict[str, Any]:
+    """Return the request's JSON object, or answer 400."""
     try:
         body = await request.json()
     except ValueError as err:
@@ -74,7 +76,7 @@ def _controller(state: SimulatorState, controller_id: str) -> Controller:
 
 async def get_state(request: web.Request) -> web.Response:
     """Return the account, the dialect and the pending faults."""
-    state = _state(request)
+    state = simulator_state(request)
     return web.json_response(
         {
             **state.account.snapshot(),
@@ -86,9 +88,9 @@ async def get_state(request: web.Request) -> web.Response:
 
 async def set_door_state(request: web.Request) -> web.Response:
     """Someone used a remote, a key or the ParqEx app: the door moves now."""
-    state = _state(request)
+    state = simulator_state(request)
     door = _door(state, request.match_info["door_id"])
-    body = await _json(request)
+    body = await json_body(request)
     door_state = str(body.get("state", "")).upper()
     if door_state not in ("OPEN", "CLOSED"):
         raise web.HTTPBadRequest(text="state must be OPEN or CLOSED")
@@ -109,15 +111,15 @@ async def set_door_state(request: web.Request) -> web.Response:
 
 async def update_door(request: web.Request) -> web.Response:
     """Rename a door, pair a sensor, change its battery, ..."""
-    state = _state(request)
+    state = simulator_state(request)
     door = _door(state, request.match_info["door_id"])
-    _change(door, await _json(request), _DOOR_FIELDS)
+    _change(door, await json_body(request), _DOOR_FIELDS)
     return web.json_response({"id": door.id})
 
 
 async def delete_door(request: web.Request) -> web.Response:
     """Remove a door from its controller."""
-    state = _state(request)
+    state = simulator_state(request)
     door = _door(state, request.match_info["door_id"])
     for controller in state.account.controllers:
         if door in controller.doors:
@@ -127,8 +129,8 @@ async def delete_door(request: web.Request) -> web.Response:
 
 async def add_controller(request: web.Request) -> web.Response:
     """Add a controller (same JSON as in the account file)."""
-    state = _state(request)
-    body = await _json(request)
+    state = simulator_state(request)
+    body = await json_body(request)
     try:
         controller = Account.controller_from_json(body, state.clock.now())
     except TypeError as err:
@@ -139,15 +141,15 @@ async def add_controller(request: web.Request) -> web.Response:
 
 async def update_controller(request: web.Request) -> web.Response:
     """Take a controller offline, update its software, ..."""
-    state = _state(request)
+    state = simulator_state(request)
     controller = _controller(state, request.match_info["id"])
-    _change(controller, await _json(request), _CONTROLLER_FIELDS)
+    _change(controller, await json_body(request), _CONTROLLER_FIELDS)
     return web.json_response({"id": controller.id})
 
 
 async def delete_controller(request: web.Request) -> web.Response:
     """Remove a controller and its doors."""
-    state = _state(request)
+    state = simulator_state(request)
     before = len(state.account.controllers)
     state.account.controllers = [
         c for c in state.account.controllers if c.id != request.match_info["id"]
@@ -159,9 +161,9 @@ async def delete_controller(request: web.Request) -> web.Response:
 
 async def add_door(request: web.Request) -> web.Response:
     """Add a door to a controller (same JSON as in the account file)."""
-    state = _state(request)
+    state = simulator_state(request)
     controller = _controller(state, request.match_info["id"])
-    body = await _json(request)
+    body = await json_body(request)
     try:
         door = Door(**{"last_toggled": state.clock.now(), **body})
     except TypeError as err:
@@ -172,8 +174,8 @@ async def add_door(request: web.Request) -> web.Response:
 
 async def revoke(request: web.Request) -> web.Response:
     """Revoke the tokens of one user (`{"user": e-mail}`) or of everyone."""
-    state = _state(request)
-    body = await _json(request) if request.can_read_body else {}
+    state = simulator_state(request)
+    body = await json_body(request) if request.can_read_body else {}
     user = None
     if email := body.get("user"):
         user = state.account.user_by_email(str(email))
@@ -184,8 +186,8 @@ async def revoke(request: web.Request) -> web.Response:
 
 async def add_fault(request: web.Request) -> web.Response:
     """Answer the next `count` requests to `endpoint` (or "*") with a fault."""
-    state = _state(request)
-    body = await _json(request)
+    state = simulator_state(request)
+    body = await json_body(request)
     try:
         fault = Fault.from_json(body)
     except (KeyError, TypeError, ValueError) as err:
@@ -196,26 +198,26 @@ async def add_fault(request: web.Request) -> web.Response:
 
 async def clear_faults(request: web.Request) -> web.Response:
     """Forget every pending fault."""
-    _state(request).faults.clear()
+    simulator_state(request).faults.clear()
     return web.json_response({"faults": []})
 
 
 async def advance_clock(request: web.Request) -> web.Response:
     """Move the simulator's clock forward (expires codes and tokens)."""
-    state = _state(request)
-    body = await _json(request)
+    state = simulator_state(request)
+    body = await json_body(request)
     state.clock.advance(float(body.get("seconds", 0)))
     return web.json_response({"now": state.clock.now().isoformat()})
 
 
 async def get_requests(request: web.Request) -> web.Response:
     """Return what clients asked, oldest first."""
-    return web.json_response(_state(request).requests)
+    return web.json_response(simulator_state(request).requests)
 
 
 async def clear_requests(request: web.Request) -> web.Response:
     """Forget the request log."""
-    _state(request).requests.clear()
+    simulator_state(request).requests.clear()
     return web.json_response([])
 
 

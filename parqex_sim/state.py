@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .account import Account, Door
+from .account import Account, Door, User
 from .clock import Clock
 from .dialect import Dialect
 from .tokens import Tokens
+from .webhooks import Webhooks
 
 
 @dataclass
@@ -48,6 +49,7 @@ class SimulatorState:
     dialect: Dialect
     tokens: Tokens
     clock: Clock
+    webhooks: Webhooks
     # Seconds a door takes to move after an accepted toggle.
     travel_time: float = 3.0
     faults: list[Fault] = field(default_factory=list)
@@ -66,11 +68,15 @@ class SimulatorState:
     ) -> SimulatorState:
         """Load the account and start with no tokens."""
         clock = Clock()
+        account = Account.load(account_file, clock.now())
+        webhooks = Webhooks(account)
+        account.listeners.append(webhooks.event_recorded)
         return cls(
-            account=Account.load(account_file, clock.now()),
+            account=account,
             dialect=dialect,
             tokens=Tokens(token_lifetime, code_lifetime),
             clock=clock,
+            webhooks=webhooks,
             travel_time=travel_time,
         )
 
@@ -84,13 +90,16 @@ class SimulatorState:
                 return fault
         return None
 
-    def move(self, door: Door, door_state: str) -> None:
-        """Move a door after its travel time (then auto-close it), like a controller."""
+    def move(self, door: Door, door_state: str, user: User) -> None:
+        """Move a door after its travel time (then auto-close it), like a controller.
+
+        The toggle is recorded when the door has moved: history, `last_toggled`
+        and the pushed event share that instant, as parqex-api.md says they do.
+        """
 
         async def _travel() -> None:
             await asyncio.sleep(self.travel_time)
-            door.state = door_state
-            door.last_toggled = self.clock.now()
+            self.account.record(door, door_state, "ParqEx API", user, self.clock.now())
             if door_state == "OPEN" and door.door_auto_close_enabled:
                 await asyncio.sleep(door.door_auto_close_delay)
                 self.account.record(
@@ -102,7 +111,8 @@ class SimulatorState:
         task.add_done_callback(self._tasks.discard)
 
     async def close(self) -> None:
-        """Stop doors that are still moving (the simulator is shutting down)."""
+        """Stop doors still moving and deliveries under way (shutting down)."""
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.webhooks.close()

@@ -145,6 +145,7 @@ def main() -> int:
         **os.environ,
         "PARQEX_DEVELOPMENT_BASE_URL": sim_url,
         "PARQEX_HA_PORT": str(args.ha_port),
+        "PARQEX_HA_URL": ha_url,
     }
     hass = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "homeassistant", "-c", str(args.config), "--skip-pip"],
@@ -168,6 +169,8 @@ def main() -> int:
             f"Application credentials are ready (client id {client['client_id']}).\n"
             "Sign in to the simulator as owner@parqex.example / parqex"
             " (or guest@parqex.example / parqex) and choose ALLOW.\n"
+            "Real-time updates: ParqEx > Configure shows a URL; give it to the"
+            f" simulator at {sim_url}/_sim/webhook/page and paste the key it shows.\n"
             "Ctrl-C stops both.\n",
             flush=True,
         )

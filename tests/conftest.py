@@ -25,6 +25,7 @@ from homeassistant.setup import async_setup_component
 
 from .fake_parqex import CLIENT_ID, CLIENT_SECRET, USER_ID, WEBHOOK_ID, FakeParqEx
 from .helpers import set_up
+from .sim_helpers import Sim, simulator_session
 
 
 @pytest.fixture(autouse=True)
@@ -78,3 +79,10 @@ async def loaded_entry(
     """The account, set up."""
     await set_up(hass, config_entry)
     yield config_entry
+
+
+@pytest.fixture
+async def sim() -> AsyncGenerator[Sim]:
+    """The simulator with the default dialect and a fast door."""
+    async for running in simulator_session(travel_time=0.05):
+        yield running

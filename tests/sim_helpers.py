@@ -6,7 +6,7 @@ from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import aiohttp
 from aiohttp.test_utils import TestServer
@@ -98,3 +98,78 @@ async def allow(
         location = response.headers["Location"]
     assert location.startswith(form.fields["redirect_uri"])
     return parse_qs(urlsplit(location).query)
+
+
+AUTHORIZE = "/oauth/v2/endpoints/authorization/"
+TOKEN = "/oauth/v2/endpoints/token/"
+RESOURCES = "/oauth/v1/endpoints/"
+
+
+class Sim:
+    """A running simulator and a browser-like HTTP session to it."""
+
+    def __init__(self, base: str, state: SimulatorState, session: Any) -> None:
+        self.base = base
+        self.state = state
+        self.session: aiohttp.ClientSession = session
+
+    def authorize_url(self, **overrides: str) -> str:
+        params = {
+            "response_type": "code",
+            "client_id": CLIENT_ID,
+            "redirect_uri": REDIRECT_URI,
+            "scope": "opendoor,closedoor",
+            "state": "xyz",
+            **overrides,
+        }
+        return f"{self.base}{AUTHORIZE}?{urlencode(params)}"
+
+    async def request(
+        self, method: str, path: str, token: str | None = None, **kwargs: Any
+    ) -> tuple[int, Any, aiohttp.ClientResponse]:
+        headers = kwargs.pop("headers", {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        async with self.session.request(
+            method,
+            f"{self.base}{path}",
+            headers=headers,
+            allow_redirects=False,
+            **kwargs,
+        ) as response:
+            text = await response.text()
+            try:
+                body: Any = await response.json(content_type=None)
+            except ValueError:
+                body = text
+            return response.status, body, response
+
+    async def code(self, username: str = OWNER) -> str:
+        query = await allow(self.session, self.authorize_url(), username=username)
+        return query["code"][0]
+
+    async def tokens(self, username: str = OWNER) -> dict[str, Any]:
+        status, body, _ = await self.request(
+            "POST",
+            TOKEN,
+            data={
+                "grant_type": "authorization_code",
+                "code": await self.code(username),
+                "redirect_uri": REDIRECT_URI,
+                "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET,
+            },
+        )
+        assert status == 200, body
+        token: dict[str, Any] = body
+        return token
+
+
+async def simulator_session(
+    dialect: Dialect | None = None, **options: Any
+) -> AsyncGenerator[Sim]:
+    async with (
+        running_simulator(dialect, **options) as (base, state),
+        aiohttp.ClientSession() as session,
+    ):
+        yield Sim(base, state, session)

@@ -26,6 +26,8 @@ from .sim_helpers import SignInForm
 ROOT = Path(__file__).parents[1]
 STARTUP_TIMEOUT = 300.0
 FRONT_GATE = "switch.parqex_controller_08848d_front_gate"
+GARAGE = "switch.parqex_controller_08848d_garage"
+GARAGE_ID = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
 
 
 def _free_port() -> int:
@@ -71,7 +73,9 @@ def _call(
         return err.code, dict(err.headers), err.read().decode()
 
 
-def _until(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
+def _until(
+    check: Callable[[], Any], what: str, timeout: float = 30.0, every: float = 0.5
+) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -81,7 +85,7 @@ def _until(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
             pass
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.5)
+        time.sleep(every)
 
 
 @pytest.fixture
@@ -159,6 +163,28 @@ def _states(ha_url: str, token: str) -> dict[str, dict[str, Any]]:
     status, _, text = _call(f"{ha_url}/api/states", token=token)
     assert status == 200, text
     return {state["entity_id"]: state for state in json.loads(text)}
+
+
+def _remote_change_seconds(
+    ha_url: str, sim_url: str, token: str, door_state: str
+) -> float:
+    """Move the garage by remote; return the seconds until Home Assistant shows it."""
+    want = "on" if door_state == "OPEN" else "off"
+    assert _states(ha_url, token)[GARAGE]["state"] != want
+    started = time.monotonic()
+    status, _, text = _call(
+        f"{sim_url}/_sim/doors/{GARAGE_ID}/state",
+        method="POST",
+        json_body={"state": door_state, "user": "guest@parqex.example"},
+    )
+    assert status == 200, text
+    _until(
+        lambda: _states(ha_url, token)[GARAGE]["state"] == want,
+        f"the garage to show {want}",
+        timeout=90,
+        every=0.02,
+    )
+    return time.monotonic() - started
 
 
 def test_develop_end_to_end(develop: tuple[str, str, subprocess.Popen[bytes]]) -> None:
@@ -261,6 +287,48 @@ def test_develop_end_to_end(develop: tuple[str, str, subprocess.Popen[bytes]]) -
     )
     assert event["attributes"]["event_type"] == "opened"
     assert event["attributes"]["user_name"] == "Olivia Owner"
+
+    # A remote opens the garage: Home Assistant learns it at its next poll.
+    polled = _remote_change_seconds(ha_url, sim_url, token, "OPEN")
+
+    # Real-time updates, as a user sets them up: Configure shows the URL to give
+    # ParqEx (here the simulator's webhook settings), then the key goes back in.
+    status, _, text = _call(
+        f"{ha_url}/api/config/config_entries/entry?domain=parqex", token=token
+    )
+    (entry,) = json.loads(text)
+    status, _, text = _call(
+        f"{ha_url}/api/config/config_entries/options/flow",
+        method="POST",
+        json_body={"handler": entry["entry_id"]},
+        token=token,
+    )
+    assert status == 200, text
+    options = json.loads(text)
+    assert options["errors"] is None, options
+    webhook_url = options["description_placeholders"]["webhook_url"]
+    assert webhook_url.startswith(f"{ha_url}/api/webhook/")
+    status, _, text = _call(
+        f"{sim_url}/_sim/webhook", method="POST", json_body={"url": webhook_url}
+    )
+    assert status == 201, text
+    status, _, text = _call(
+        f"{ha_url}/api/config/config_entries/options/flow/{options['flow_id']}",
+        method="POST",
+        json_body={"webhook_key": json.loads(text)["key"]},
+        token=token,
+    )
+    assert json.loads(text)["type"] == "create_entry", text
+
+    # The garage closes by remote: ParqEx pushes it at once.
+    pushed = _remote_change_seconds(ha_url, sim_url, token, "CLOSED")
+    status, _, text = _call(f"{sim_url}/_sim/webhook")
+    deliveries = json.loads(text)["deliveries"]
+    assert [(d["door_state"], d["status"]) for d in deliveries] == [("CLOSED", 200)]
+    print(
+        "A remote change showed in Home Assistant after"
+        f" {polled:.2f} s by polling and {pushed:.3f} s by push"
+    )
 
     # Ctrl-C stops Home Assistant and the simulator.
     process.send_signal(signal.SIGINT)

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
 import subprocess
 import sys
 from typing import Any
-from urllib.parse import urlencode
 
-import aiohttp
 import pytest
 
 from parqex_sim import Dialect
 from parqex_sim.__main__ import build_state, parse_args
-from parqex_sim.state import SimulatorState
 
 from .sim_helpers import (
+    AUTHORIZE,
     BACK_GATE,
     CLIENT_ID,
     CLIENT_SECRET,
@@ -30,92 +27,15 @@ from .sim_helpers import (
     OWNER,
     OWNER_ID,
     REDIRECT_URI,
+    RESOURCES,
+    TOKEN,
     SignInForm,
+    Sim,
     allow,
-    running_simulator,
+    simulator_session,
 )
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
-
-AUTHORIZE = "/oauth/v2/endpoints/authorization/"
-TOKEN = "/oauth/v2/endpoints/token/"
-RESOURCES = "/oauth/v1/endpoints/"
-
-
-class Sim:
-    """A running simulator and a browser-like HTTP session to it."""
-
-    def __init__(self, base: str, state: SimulatorState, session: Any) -> None:
-        self.base = base
-        self.state = state
-        self.session: aiohttp.ClientSession = session
-
-    def authorize_url(self, **overrides: str) -> str:
-        params = {
-            "response_type": "code",
-            "client_id": CLIENT_ID,
-            "redirect_uri": REDIRECT_URI,
-            "scope": "opendoor,closedoor",
-            "state": "xyz",
-            **overrides,
-        }
-        return f"{self.base}{AUTHORIZE}?{urlencode(params)}"
-
-    async def request(
-        self, method: str, path: str, token: str | None = None, **kwargs: Any
-    ) -> tuple[int, Any, aiohttp.ClientResponse]:
-        headers = kwargs.pop("headers", {})
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        async with self.session.request(
-            method,
-            f"{self.base}{path}",
-            headers=headers,
-            allow_redirects=False,
-            **kwargs,
-        ) as response:
-            text = await response.text()
-            try:
-                body: Any = await response.json(content_type=None)
-            except ValueError:
-                body = text
-            return response.status, body, response
-
-    async def code(self, username: str = OWNER) -> str:
-        query = await allow(self.session, self.authorize_url(), username=username)
-        return query["code"][0]
-
-    async def tokens(self, username: str = OWNER) -> dict[str, Any]:
-        status, body, _ = await self.request(
-            "POST",
-            TOKEN,
-            data={
-                "grant_type": "authorization_code",
-                "code": await self.code(username),
-                "redirect_uri": REDIRECT_URI,
-                "client_id": CLIENT_ID,
-                "client_secret": CLIENT_SECRET,
-            },
-        )
-        assert status == 200, body
-        token: dict[str, Any] = body
-        return token
-
-
-async def _sim(dialect: Dialect | None = None, **options: Any) -> AsyncGenerator[Sim]:
-    async with (
-        running_simulator(dialect, **options) as (base, state),
-        aiohttp.ClientSession() as session,
-    ):
-        yield Sim(base, state, session)
-
-
-@pytest.fixture
-async def sim() -> AsyncGenerator[Sim]:
-    """The simulator with the default dialect and a fast door."""
-    async for running in _sim(travel_time=0.05):
-        yield running
-
 
 # -- OAuth ---------------------------------------------------------------------
 
@@ -280,7 +200,7 @@ async def test_refresh_tokens_rotate_and_access_tokens_expire(sim: Sim) -> None:
 
 async def test_token_by_get_dialect() -> None:
     """Only the documented GET with a query string; POST is 405."""
-    async for sim in _sim(Dialect(token_method="get")):
+    async for sim in simulator_session(Dialect(token_method="get")):
         code = await sim.code()
         query = {
             "grant_type": "authorization_code",
@@ -510,7 +430,7 @@ async def test_toggle_path_dialects(
     toggle_path: str, served: str, missing: str
 ) -> None:
     """Toggle lives at one path only; elsewhere is a routing 404 (not JSON)."""
-    async for sim in _sim(Dialect(toggle_path=toggle_path)):  # type: ignore[arg-type]
+    async for sim in simulator_session(Dialect(toggle_path=toggle_path)):  # type: ignore[arg-type]
         token = (await sim.tokens())["access_token"]
         body = {"door_id": GARAGE, "door_state": "OPEN"}
         assert (await sim.request("POST", served, token, json=body))[0] == 200
@@ -521,7 +441,7 @@ async def test_toggle_path_dialects(
 
 async def test_sync_by_post_dialect_and_no_gzip() -> None:
     """sync answers POST only; without gzip, nothing is compressed."""
-    async for sim in _sim(Dialect(sync_method="post", gzip=False)):
+    async for sim in simulator_session(Dialect(sync_method="post", gzip=False)):
         token = (await sim.tokens())["access_token"]
         assert (await sim.request("GET", f"{RESOURCES}sync", token))[0] == 405
         status, _, response = await sim.request(
