@@ -91,5 +91,6 @@ def create_app(state: SimulatorState) -> web.Application:
     async def _close(app: web.Application) -> None:
         await state.close()
 
-    app.on_cleanup.append(_close)  # type: ignore[arg-type]
+    # Older aiohttp types its signals more narrowly than newer releases do.
+    app.on_cleanup.append(_close)  # type: ignore[arg-type,unused-ignore]
     return app

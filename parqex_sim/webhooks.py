@@ -11,7 +11,7 @@ import asyncio
 from dataclasses import dataclass, field
 import json
 import secrets
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -51,7 +51,7 @@ class WebhookFault:
         if kind not in FAULT_KINDS:
             raise ValueError(f"kind must be one of {', '.join(FAULT_KINDS)}")
         return cls(
-            kind=kind,  # type: ignore[arg-type]
+            kind=cast(FaultKind, kind),
             count=int(raw.get("count", 1)),
             delay=float(raw.get("delay", 2.0)),
         )

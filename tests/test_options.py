@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable
 import json
 import logging
-from unittest.mock import AsyncMock, patch
+import sys
+from types import ModuleType
+from unittest.mock import AsyncMock, Mock, patch
 
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -15,9 +17,9 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.parqex.const import CONF_WEBHOOK_KEY, DOMAIN
-from homeassistant.components import cloud
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.setup import async_setup_component
@@ -48,17 +50,53 @@ async def external_https(hass: HomeAssistant) -> None:
     )
 
 
+class CloudNotAvailable(HomeAssistantError):
+    """What Home Assistant Cloud raises when it cannot do what was asked."""
+
+
+class CloudNotConnected(CloudNotAvailable):
+    """What Home Assistant Cloud raises while it is not connected."""
+
+
+class FakeCloud(ModuleType):
+    """Home Assistant Cloud's functions that the integration uses, at the import edge.
+
+    The real component cannot be imported in every test environment (its voice and
+    camera requirements are not installed with the test plugin of newer releases).
+    """
+
+    def __init__(self) -> None:
+        super().__init__("homeassistant.components.cloud")
+        self.active = True
+        self.async_is_connected = Mock(return_value=True)
+        self.async_get_or_create_cloudhook = AsyncMock(return_value=CLOUDHOOK)
+        self.async_delete_cloudhook = AsyncMock()
+        self.listeners: list[Callable[[str], None]] = []
+        # Home Assistant's own URL helper asks for the remote UI's address.
+        self.CloudNotAvailable = CloudNotAvailable
+
+    def async_remote_ui_url(self, hass: HomeAssistant) -> str:
+        raise CloudNotAvailable
+
+    def async_active_subscription(self, hass: HomeAssistant) -> bool:
+        return self.active
+
+    def async_listen_connection_change(
+        self, hass: HomeAssistant, target: Callable[[str], None]
+    ) -> Callable[[], None]:
+        self.listeners.append(target)
+        return lambda: self.listeners.remove(target)
+
+
 @pytest.fixture
-def home_assistant_cloud() -> Generator[AsyncMock]:
+def home_assistant_cloud(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> FakeCloud:
     """An active, connected Home Assistant Cloud subscription."""
-    with (
-        patch.object(cloud, "async_active_subscription", return_value=True),
-        patch.object(cloud, "async_is_connected", return_value=True),
-        patch.object(
-            cloud, "async_get_or_create_cloudhook", return_value=CLOUDHOOK
-        ) as create,
-    ):
-        yield create
+    fake_cloud = FakeCloud()
+    monkeypatch.setitem(sys.modules, "homeassistant.components.cloud", fake_cloud)
+    hass.config.components.add("cloud")
+    return fake_cloud
 
 
 def _issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | None:
@@ -177,13 +215,14 @@ async def test_repair_issue_follows_setup_and_unload(
 async def test_cloudhook_preferred_and_deleted_with_the_entry(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
-    home_assistant_cloud: AsyncMock,
+    home_assistant_cloud: FakeCloud,
 ) -> None:
     """With Home Assistant Cloud, ParqEx gets a cloudhook; removal deletes it."""
+    create = home_assistant_cloud.async_get_or_create_cloudhook
     result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
     assert result["errors"] is None
     assert result["description_placeholders"]["webhook_url"] == CLOUDHOOK
-    home_assistant_cloud.assert_awaited_once_with(hass, WEBHOOK_ID)
+    create.assert_awaited_once_with(hass, WEBHOOK_ID)
     assert loaded_entry.data["cloudhook_url"] == CLOUDHOOK
     await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_WEBHOOK_KEY: WEBHOOK_KEY}
@@ -192,22 +231,23 @@ async def test_cloudhook_preferred_and_deleted_with_the_entry(
     # Shown again, the stored cloudhook is reused.
     result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
     assert result["description_placeholders"]["webhook_url"] == CLOUDHOOK
-    assert home_assistant_cloud.await_count == 1
+    assert create.await_count == 1
 
-    with patch.object(cloud, "async_delete_cloudhook") as delete:
-        assert await hass.config_entries.async_remove(loaded_entry.entry_id)
-    delete.assert_awaited_once_with(hass, WEBHOOK_ID)
+    assert await hass.config_entries.async_remove(loaded_entry.entry_id)
+    home_assistant_cloud.async_delete_cloudhook.assert_awaited_once_with(
+        hass, WEBHOOK_ID
+    )
 
 
 @pytest.mark.usefixtures("external_https")
 async def test_cloud_not_connected_falls_back_to_the_external_url(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
-    home_assistant_cloud: AsyncMock,
+    home_assistant_cloud: FakeCloud,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A cloudhook that cannot be made now leaves the external URL."""
-    home_assistant_cloud.side_effect = cloud.CloudNotConnected
+    home_assistant_cloud.async_get_or_create_cloudhook.side_effect = CloudNotConnected
     result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
     assert result["description_placeholders"]["webhook_url"] == (
         f"{EXTERNAL}/api/webhook/{WEBHOOK_ID}"
@@ -216,27 +256,41 @@ async def test_cloud_not_connected_falls_back_to_the_external_url(
     assert "made no cloudhook (CloudNotConnected)" in caplog.text
 
 
-async def test_removal_without_cloud(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry
+async def test_removal_without_cloudhook(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    home_assistant_cloud: FakeCloud,
 ) -> None:
     """An entry that never made a cloudhook is removed without asking Cloud."""
-    with patch.object(cloud, "async_delete_cloudhook") as delete:
-        assert await hass.config_entries.async_remove(loaded_entry.entry_id)
-    delete.assert_not_called()
+    assert await hass.config_entries.async_remove(loaded_entry.entry_id)
+    home_assistant_cloud.async_delete_cloudhook.assert_not_called()
+
+
+@pytest.mark.usefixtures("internal_only")
+async def test_cloud_not_set_up(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without the Cloud component, Cloud is neither imported nor needed."""
+    # Importing it would fail: nothing may try.
+    monkeypatch.setitem(sys.modules, "homeassistant.components.cloud", None)
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    assert result["errors"] == {"base": "webhook_unreachable"}
+    assert await hass.config_entries.async_remove(loaded_entry.entry_id)
 
 
 @pytest.mark.usefixtures("internal_only")
 async def test_removal_when_cloud_is_gone(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
-    home_assistant_cloud: AsyncMock,
+    home_assistant_cloud: FakeCloud,
 ) -> None:
     """A cloudhook that Cloud cannot delete any more does not block removal."""
     await hass.config_entries.options.async_init(loaded_entry.entry_id)
-    with patch.object(
-        cloud, "async_delete_cloudhook", side_effect=cloud.CloudNotAvailable
-    ):
-        assert await hass.config_entries.async_remove(loaded_entry.entry_id)
+    home_assistant_cloud.async_delete_cloudhook.side_effect = CloudNotConnected
+    assert await hass.config_entries.async_remove(loaded_entry.entry_id)
+    home_assistant_cloud.async_delete_cloudhook.assert_awaited_once()
 
 
 async def test_development_setting_accepts_the_simulator(
@@ -275,7 +329,7 @@ async def test_push_diagnostics_and_no_secret_anywhere(
     fake: FakeParqEx,
     config_entry: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
-    home_assistant_cloud: AsyncMock,
+    home_assistant_cloud: FakeCloud,
 ) -> None:
     """Push health shows as booleans and counts; key, id and URL show nowhere."""
     caplog.set_level(logging.DEBUG, logger="custom_components.parqex")
@@ -318,3 +372,25 @@ async def test_push_diagnostics_and_no_secret_anywhere(
     for secret in (WEBHOOK_KEY, WEBHOOK_ID, CLOUDHOOK, "hooks.nabu.casa"):
         for text in (json.dumps(diagnostics), states, ours):
             assert secret not in text, secret
+
+
+@pytest.mark.usefixtures("internal_only")
+async def test_cloud_sign_in_clears_the_repair(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    config_entry: MockConfigEntry,
+    home_assistant_cloud: FakeCloud,
+) -> None:
+    """Signing in to Home Assistant Cloud later gives ParqEx an address."""
+    home_assistant_cloud.active = False
+    hass.config_entries.async_update_entry(
+        config_entry, options={CONF_WEBHOOK_KEY: WEBHOOK_KEY}
+    )
+    await set_up(hass, config_entry)
+    assert _issue(hass, config_entry) is not None
+    home_assistant_cloud.active = True
+    for listener in home_assistant_cloud.listeners:
+        listener("cloud_connected")
+    assert _issue(hass, config_entry) is None
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+    assert home_assistant_cloud.listeners == []

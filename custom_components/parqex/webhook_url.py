@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+import importlib
 import logging
+from types import ModuleType
+from typing import Any
 
 from aiohttp import ClientError
 
-from homeassistant.components import cloud
 from homeassistant.components.webhook import async_generate_path
 from homeassistant.const import CONF_WEBHOOK_ID, EVENT_CORE_CONFIG_UPDATE
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 
@@ -24,6 +27,22 @@ from .coordinator import ParqExConfigEntry
 from .urls import development_base_url
 
 _LOGGER = logging.getLogger(__name__)
+
+
+def _cloud(hass: HomeAssistant) -> ModuleType | None:
+    """Home Assistant Cloud, when it is set up.
+
+    Importing it loads voice assistants and cameras; when Cloud is not set up
+    their requirements may be missing, and it is not needed.
+    """
+    if "cloud" not in hass.config.components:
+        return None
+    return importlib.import_module("homeassistant.components.cloud")
+
+
+def _cloud_active(hass: HomeAssistant) -> bool:
+    cloud = _cloud(hass)
+    return cloud is not None and bool(cloud.async_active_subscription(hass))
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +67,7 @@ def parqex_can_deliver(hass: HomeAssistant) -> bool:
     With the development setting the simulator delivers plain HTTP on loopback.
     """
     return (
-        cloud.async_active_subscription(hass)
+        _cloud_active(hass)
         or _external_https_url(hass) is not None
         or development_base_url() is not None
     )
@@ -59,12 +78,13 @@ async def async_webhook_target(
 ) -> WebhookTarget:
     """Return the URL to give ParqEx, creating a cloudhook when Cloud is active."""
     webhook_id: str = entry.data[CONF_WEBHOOK_ID]
-    if cloud.async_active_subscription(hass):
-        url = entry.data.get(CONF_CLOUDHOOK_URL)
+    cloud = _cloud(hass)
+    if cloud is not None and cloud.async_active_subscription(hass):
+        url: str | None = entry.data.get(CONF_CLOUDHOOK_URL)
         if url is None and cloud.async_is_connected(hass):
             try:
-                url = await cloud.async_get_or_create_cloudhook(hass, webhook_id)
-            except (cloud.CloudNotAvailable, ClientError, TimeoutError) as err:
+                url = str(await cloud.async_get_or_create_cloudhook(hass, webhook_id))
+            except (HomeAssistantError, ClientError, TimeoutError) as err:
                 _LOGGER.warning(
                     "Home Assistant Cloud made no cloudhook (%s)", type(err).__name__
                 )
@@ -88,11 +108,12 @@ async def async_webhook_target(
 
 async def async_remove_cloudhook(hass: HomeAssistant, entry: ParqExConfigEntry) -> None:
     """Delete the entry's cloudhook, if it made one."""
-    if CONF_CLOUDHOOK_URL not in entry.data:
+    cloud = _cloud(hass)
+    if cloud is None or CONF_CLOUDHOOK_URL not in entry.data:
         return
     try:
         await cloud.async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
-    except (cloud.CloudNotAvailable, ValueError):
+    except (HomeAssistantError, ValueError):
         # Gone already, or Cloud is not set up: nothing is left to delete.
         return
 
@@ -137,13 +158,12 @@ def async_track_push_issue(
     async_update_push_issue(hass, entry)
 
     @callback
-    def _changed(*_: Event | cloud.CloudConnectionState) -> None:
+    def _changed(*_: Any) -> None:
         async_update_push_issue(hass, entry)
 
-    unsubscribers = (
-        hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, _changed),
-        cloud.async_listen_connection_change(hass, _changed),
-    )
+    unsubscribers = [hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, _changed)]
+    if (cloud := _cloud(hass)) is not None:
+        unsubscribers.append(cloud.async_listen_connection_change(hass, _changed))
 
     @callback
     def _stop() -> None:
