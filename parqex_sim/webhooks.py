@@ -80,7 +80,7 @@ class Webhooks:
     faults: list[WebhookFault] = field(default_factory=list)
     # What was sent: id, door, state, status (None: no answer), fault.
     deliveries: list[dict[str, Any]] = field(default_factory=list)
-    _held: list[dict[str, Any]] = field(default_factory=list)
+    _held: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _session: aiohttp.ClientSession | None = None
 
@@ -143,14 +143,14 @@ class Webhooks:
         if fault is not None and fault.kind == "drop":
             return
         if fault is not None and fault.kind == "reorder":
-            self._held.append(record | {"body": body})
+            self._held.append((record, body))
             return
         delay = fault.delay if fault is not None and fault.kind == "delay" else 0.0
         times = 2 if fault is not None and fault.kind == "duplicate" else 1
         # A held delivery goes right after the one that overtook it.
         held, self._held = self._held, []
         sequence = [(record, body, fault)] * times + [
-            (late, late.pop("body"), None) for late in held
+            (late, late_body, None) for late, late_body in held
         ]
         task = asyncio.get_running_loop().create_task(self._post(sequence, delay))
         self._tasks.add(task)
@@ -196,8 +196,9 @@ class Webhooks:
 
     async def wait(self) -> None:
         """Wait for deliveries under way (tests and the control API use it)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        # Done tasks leave the set only in a later loop turn: skip them.
+        while pending := [task for task in self._tasks if not task.done()]:
+            await asyncio.gather(*pending, return_exceptions=True)
 
     async def close(self) -> None:
         """Stop deliveries under way and close the HTTP session."""

@@ -10,26 +10,18 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
-import aiohttp
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.parqex.const import DOMAIN
-from homeassistant.components.application_credentials import (
-    ClientCredential,
-    async_import_client_credential,
-)
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from parqex_sim import Dialect
 
-from .flow_helpers import return_from_parqex
-from .sim_helpers import CLIENT_ID, CLIENT_SECRET, allow, running_simulator
+from .flow_helpers import sign_in_with_simulator
+from .sim_helpers import running_simulator
 
 pytestmark = pytest.mark.usefixtures("socket_enabled", "current_request_with_host")
 
@@ -69,25 +61,7 @@ async def test_dialect(
     """Everything a user does works whichever way ParqEx reads its docs."""
     async with running_simulator(dialect, travel_time=0.05) as (base, sim):
         monkeypatch.setenv("PARQEX_DEVELOPMENT_BASE_URL", base)
-        assert await async_setup_component(hass, "application_credentials", {})
-        await async_import_client_credential(
-            hass, DOMAIN, ClientCredential(CLIENT_ID, CLIENT_SECRET), DOMAIN
-        )
-
-        result = await hass.config_entries.flow.async_init(
-            DOMAIN, context={"source": SOURCE_USER}
-        )
-        assert result["type"] is FlowResultType.EXTERNAL_STEP
-        assert result["url"].startswith(f"{base}/oauth/v2/endpoints/authorization/")
-        async with aiohttp.ClientSession() as browser:
-            query = await allow(browser, result["url"])
-        result = await return_from_parqex(
-            hass, hass_client_no_auth, result, code=query["code"][0]
-        )
-        assert result["type"] is FlowResultType.CREATE_ENTRY
-        assert result["title"] == "Olivia Owner"
-        entry = result["result"]
-        await hass.async_block_till_done(wait_background_tasks=True)
+        entry = await sign_in_with_simulator(hass, hass_client_no_auth, base)
         assert entry.state is ConfigEntryState.LOADED
 
         assert hass.states.get(FRONT_GATE).state == "off"

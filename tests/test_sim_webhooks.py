@@ -215,6 +215,15 @@ async def test_delivery_faults(sim: Sim, receiver: Receiver) -> None:
         "malformed",
         None,
     ]
+    # The receiver takes anything; only the dropped one got no answer.
+    assert [d["status"] for d in sim.state.webhooks.deliveries] == [
+        200,
+        None,
+        200,
+        200,
+        200,
+        200,
+    ]
     _, state, _ = await sim.request("GET", "/_sim/webhook")
     assert state["faults"] == []
 
