@@ -244,6 +244,7 @@ async def test_entities_come_and_go_with_their_access_point(
         "event.parqex_controller_08848d_shed_access",
         "sensor.parqex_controller_08848d_shed_last_changed",
         "sensor.parqex_controller_08848d_shed_door_sensor_battery",
+        "sensor.parqex_controller_08848d_shed_last_operated_by",
         "binary_sensor.parqex_controller_08848d_shed_held_open",
     }
     assert all(hass.states.get(entity_id) for entity_id in shed_entities)

@@ -22,8 +22,8 @@ from homeassistant.const import (
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
 )
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from .fake_parqex import (
@@ -42,6 +42,27 @@ pytestmark = pytest.mark.usefixtures("credentials")
 KITTY_SWITCH = "switch.parqex_controller_08848d_kitty"
 GARAGE_SWITCH = "switch.parqex_controller_08848d_garage"
 GATE_SWITCH = "switch.parqex_controller_088aaa_pedestrian_gate"
+
+
+def _ours(caplog: pytest.LogCaptureFixture, level: int) -> list[logging.LogRecord]:
+    return [
+        r
+        for r in caplog.records
+        if r.levelno == level and r.name.startswith("custom_components.parqex")
+    ]
+
+
+def _states_of(hass: HomeAssistant, entity_id: str) -> list[str]:
+    """Collect every state an entity shows from now on."""
+    shown: list[str] = []
+
+    @callback
+    def _changed(event: Event[EventStateChangedData]) -> None:
+        if event.data["entity_id"] == entity_id and event.data["new_state"]:
+            shown.append(event.data["new_state"].state)
+
+    hass.bus.async_listen("state_changed", _changed)
+    return shown
 
 
 async def _switch(hass: HomeAssistant, service: str, entity_id: str) -> None:
@@ -81,18 +102,23 @@ async def test_turn_on_polls_fast_until_open(
     loaded_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Turning on asks ParqEx to open; the state follows once the door moved."""
+    """Turning on asks ParqEx to open; the switch shows it without bouncing back.
+
+    ParqEx accepted, and the door moves for a while: syncs still say CLOSED.
+    """
     fake.travel_syncs = 2
+    shown = _states_of(hass, GARAGE_SWITCH)
     await _switch(hass, SERVICE_TURN_ON, GARAGE_SWITCH)
     assert fake.toggles == [(GARAGE, "OPEN")]
-    # ParqEx accepted, but the door has not moved yet: the switch stays honest.
-    assert hass.states.get(GARAGE_SWITCH).state == STATE_OFF
+    assert hass.states.get(GARAGE_SWITCH).state == STATE_ON
 
     syncs = fake.calls["sync"]
     for _ in range(3):
         await tick(hass, freezer, 5)
+        assert hass.states.get(GARAGE_SWITCH).state == STATE_ON
     assert fake.calls["sync"] == syncs + 3
-    assert hass.states.get(GARAGE_SWITCH).state == STATE_ON
+    assert fake.door(GARAGE)["state"] == "OPEN"
+    assert shown == [STATE_ON]
 
     # Back to the regular 30-second polling once the state showed.
     await tick(hass, freezer, 5)
@@ -121,18 +147,32 @@ async def test_fast_polling_stops_after_a_minute(
     fake: FakeParqEx,
     loaded_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A door that never reports the requested state is not polled fast forever."""
+    """A door that never reports the requested state is not polled fast forever.
+
+    The requested state shows for that minute; then ParqEx's state again, with
+    one warning that names the access point.
+    """
     fake.travel_syncs = 1000
     await _switch(hass, SERVICE_TURN_ON, GARAGE_SWITCH)
     syncs = fake.calls["sync"]
-    for _ in range(12):
+    for _ in range(11):
         await tick(hass, freezer, 5)
+        assert hass.states.get(GARAGE_SWITCH).state == STATE_ON
+    await tick(hass, freezer, 5)
     assert syncs + 11 <= fake.calls["sync"] <= syncs + 12
+    assert hass.states.get(GARAGE_SWITCH).state == STATE_OFF
+    warnings = _ours(caplog, logging.WARNING)
+    assert [r.getMessage() for r in warnings] == [
+        "ParqEx accepted the command to make Garage OPEN, but has not reported it"
+        " within 60 s; showing the state ParqEx reports"
+    ]
     syncs = fake.calls["sync"]
     for _ in range(6):
         await tick(hass, freezer, 5)
     assert fake.calls["sync"] == syncs + 1
+    assert len(_ours(caplog, logging.WARNING)) == 1
 
 
 async def test_second_command_within_20_seconds_refused(
@@ -144,14 +184,16 @@ async def test_second_command_within_20_seconds_refused(
     """ParqEx wants 20 s between toggles of one door; we say how long to wait."""
     await _switch(hass, SERVICE_TURN_ON, GARAGE_SWITCH)
     await tick(hass, freezer, 5)
-    with pytest.raises(HomeAssistantError) as err:
+    with pytest.raises(ServiceValidationError) as err:
         await _switch(hass, SERVICE_TURN_OFF, GARAGE_SWITCH)
     assert err.value.translation_key == "toggle_too_soon"
     assert err.value.translation_placeholders == {"name": "Garage", "seconds": "15"}
     assert str(err.value) == (
-        "Garage was operated moments ago. ParqEx needs 15 more seconds before it "
-        "can be operated again"
+        "Garage was operated moments ago. ParqEx takes the next command for it in"
+        " 15 s"
     )
+    # The refused command does not show as accepted.
+    assert hass.states.get(GARAGE_SWITCH).state == STATE_ON
     assert fake.toggles == [(GARAGE, "OPEN")]
 
     # Other access points are not held up.
@@ -187,7 +229,7 @@ async def test_second_command_within_20_seconds_refused(
         (
             Fault(429, "", headers={"Retry-After": "42"}),
             "command_rate_limited",
-            "ParqEx asked to slow down. Try Garage again in 42 seconds",
+            "ParqEx asked to slow down. Try Garage again in 42 s",
         ),
         (
             Fault(502, "<html>Bad gateway</html>"),
@@ -214,12 +256,19 @@ async def test_command_errors(
     key: str,
     message: str,
 ) -> None:
-    """Every documented refusal becomes a translated error naming the door."""
+    """Every documented refusal becomes a translated error naming the door.
+
+    What the user can act on is a validation error (one log line, no traceback);
+    faults of ParqEx or the controller are plain errors. Nothing shows as done.
+    """
     fake.fail("toggle", fault)
     with pytest.raises(HomeAssistantError) as err:
         await _switch(hass, SERVICE_TURN_ON, GARAGE_SWITCH)
     assert err.value.translation_key == key
     assert str(err.value) == message
+    refusal = key in ("bad_request", "sensor_required", "not_supported")
+    assert isinstance(err.value, ServiceValidationError) is refusal
+    assert hass.states.get(GARAGE_SWITCH).state in (STATE_OFF, STATE_UNAVAILABLE)
     # A refused command does not start the cooldown.
     await _switch(hass, SERVICE_TURN_ON, GARAGE_SWITCH)
 

@@ -11,7 +11,11 @@ from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    HomeAssistantError,
+    ServiceValidationError,
+)
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -46,14 +50,16 @@ _LOGGER = logging.getLogger(__name__)
 
 type ParqExConfigEntry = ConfigEntry[ParqExCoordinator]
 
-# Translation keys of command failures, most specific first.
-_COMMAND_ERRORS: tuple[tuple[type[ParqExError], str], ...] = (
-    (ParqExControllerNotFoundError, "controller_not_found"),
-    (ParqExSensorRequiredError, "sensor_required"),
-    (ParqExNotSupportedError, "not_supported"),
-    (ParqExBadRequestError, "bad_request"),
-    (ParqExAuthError, "auth_failed"),
-    (ParqExConnectionError, "cannot_connect"),
+# Translation keys of command failures, most specific first. Refusals the user
+# can act on are ServiceValidationErrors (one log line, no traceback); faults of
+# ParqEx or the controller stay HomeAssistantErrors.
+_COMMAND_ERRORS: tuple[tuple[type[ParqExError], str, type[HomeAssistantError]], ...] = (
+    (ParqExControllerNotFoundError, "controller_not_found", HomeAssistantError),
+    (ParqExSensorRequiredError, "sensor_required", ServiceValidationError),
+    (ParqExNotSupportedError, "not_supported", ServiceValidationError),
+    (ParqExBadRequestError, "bad_request", ServiceValidationError),
+    (ParqExAuthError, "auth_failed", HomeAssistantError),
+    (ParqExConnectionError, "cannot_connect", HomeAssistantError),
 )
 
 
@@ -92,6 +98,15 @@ class ParqExData:
                 for controller in self.controllers.values()
             )
         )
+
+
+def _describe(access_point: AccessPoint | None, door_id: str) -> str:
+    """Name an access point in a log line, as ParqEx names it."""
+    if access_point is None:
+        return "an access point that is gone"
+    if access_point.name:
+        return access_point.name
+    return f"access point {access_point.entity_number or '?'}"
 
 
 def _seconds(delta: timedelta) -> str:
@@ -249,6 +264,10 @@ class ParqExCoordinator(DataUpdateCoordinator[ParqExData]):
         self.history.announce_pushed(event)
         return True
 
+    def requested_state(self, door_id: str) -> DoorState | None:
+        """Return the state ParqEx accepted a command for and sync has not shown."""
+        return self._awaited_states.get(door_id)
+
     def _regular_interval(self) -> timedelta:
         """Fast while a command waits to show, and for at most a minute."""
         if (
@@ -257,6 +276,15 @@ class ParqExCoordinator(DataUpdateCoordinator[ParqExData]):
             and dt_util.utcnow() < self._fast_poll_until
         ):
             return FAST_POLL_INTERVAL
+        for door_id, wanted in self._awaited_states.items():
+            access_point = self.data.access_points.get(door_id) if self.data else None
+            _LOGGER.warning(
+                "ParqEx accepted the command to make %s %s, but has not reported it"
+                " within %s s; showing the state ParqEx reports",
+                _describe(access_point, door_id),
+                wanted,
+                round(FAST_POLL_DURATION.total_seconds()),
+            )
         self._awaited_states.clear()
         return POLL_INTERVAL
 
@@ -302,7 +330,7 @@ class ParqExCoordinator(DataUpdateCoordinator[ParqExData]):
         now = dt_util.utcnow()
         last = self._last_toggle.get(access_point.id)
         if last is not None and now - last < TOGGLE_COOLDOWN:
-            raise HomeAssistantError(
+            raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="toggle_too_soon",
                 translation_placeholders={
@@ -340,11 +368,15 @@ class ParqExCoordinator(DataUpdateCoordinator[ParqExData]):
                     "seconds": _seconds(timedelta(seconds=seconds)),
                 },
             )
-        key = next(
-            (key for kind, key in _COMMAND_ERRORS if isinstance(err, kind)),
-            "unexpected_response",
+        key, error = next(
+            (
+                (key, error)
+                for kind, key, error in _COMMAND_ERRORS
+                if isinstance(err, kind)
+            ),
+            ("unexpected_response", HomeAssistantError),
         )
-        return HomeAssistantError(
+        return error(
             translation_domain=DOMAIN,
             translation_key=key,
             translation_placeholders=placeholders,

@@ -67,6 +67,15 @@ def event_data(coordinator: ParqExCoordinator, event: ToggleEvent) -> dict[str, 
     }
 
 
+# The frontend picks an entity's icon by its state, which for an event entity is
+# a time: icons.json's per-event-type icons show only beside the attribute.
+_EVENT_ICONS = {
+    EVENT_OPENED: "mdi:door-open",
+    EVENT_CLOSED: "mdi:door-closed",
+    EVENT_FAILED: "mdi:door-closed-cancel",
+}
+
+
 class ParqExAccessEvent(ParqExAccessPointEntity, EventEntity):
     """Fires when ParqEx's history shows someone operating the access point."""
 
@@ -89,6 +98,11 @@ class ParqExAccessEvent(ParqExAccessPointEntity, EventEntity):
                 self._handle_toggle_events,
             )
         )
+
+    @property
+    def icon(self) -> str | None:
+        """Show what happened last: opened, closed or a failed attempt."""
+        return _EVENT_ICONS.get(self.state_attributes.get("event_type") or "")
 
     @callback
     def _handle_toggle_events(self, events: list[ToggleEvent]) -> None:

@@ -1,4 +1,4 @@
-"""Sensors of ParqEx: when access points last moved, battery, controller contact."""
+"""Sensors of ParqEx: who operated an access point, when, battery, last contact."""
 
 from __future__ import annotations
 
@@ -6,15 +6,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from homeassistant.components.sensor import (
+    RestoreSensor,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
     SensorStateClass,
 )
 from homeassistant.const import PERCENTAGE, EntityCategory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -25,7 +28,8 @@ from .entity import (
     async_track_entities,
     unique_id,
 )
-from .models import AccessPoint, Controller
+from .history import access_event_signal
+from .models import AccessPoint, Controller, ToggleEvent
 
 PARALLEL_UPDATES = 0
 
@@ -63,6 +67,8 @@ ACCESS_POINT_SENSORS = (
     ),
 )
 
+LAST_OPERATED_BY = "last_operated_by"
+
 CONTROLLER_SENSORS = (
     ParqExControllerSensorDescription(
         key="last_contact",
@@ -94,6 +100,13 @@ async def async_setup_entry(
             for description in ACCESS_POINT_SENSORS
             if description.exists_fn(access_point)
         }
+        wanted.update(
+            (
+                unique_id(door_id, LAST_OPERATED_BY),
+                partial(ParqExLastOperatedBy, coordinator, access_point),
+            )
+            for door_id, access_point in data.access_points.items()
+        )
         wanted.update(
             (
                 unique_id(controller_id, description.key),
@@ -147,3 +160,47 @@ class ParqExControllerSensor(ParqExControllerEntity, SensorEntity):
     def native_value(self) -> datetime | None:
         """Return the value from the last sync."""
         return self.entity_description.value_fn(self.coordinator, self.controller)
+
+
+class ParqExLastOperatedBy(ParqExAccessPointEntity, RestoreSensor):
+    """Who last operated the access point, from its history (and pushes).
+
+    The ParqEx user's name, or the channel (such as "Door Sensor") when no user
+    did it; failed attempts count too. Restored across restarts.
+    """
+
+    def __init__(
+        self, coordinator: ParqExCoordinator, access_point: AccessPoint
+    ) -> None:
+        """Initialize the sensor of an access point."""
+        super().__init__(coordinator, access_point, LAST_OPERATED_BY)
+        self._attr_extra_state_attributes: dict[str, Any] = {}
+
+    async def async_added_to_hass(self) -> None:
+        """Restore who it was, then listen for the access point's new events."""
+        await super().async_added_to_hass()
+        if (last := await self.async_get_last_sensor_data()) is not None:
+            self._attr_native_value = last.native_value
+        if (state := await self.async_get_last_state()) is not None:
+            self._attr_extra_state_attributes = {
+                key: state.attributes.get(key) for key in ("channel", "success")
+            }
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                access_event_signal(
+                    self.coordinator.config_entry.entry_id, self.door_id
+                ),
+                self._handle_toggle_events,
+            )
+        )
+
+    @callback
+    def _handle_toggle_events(self, events: list[ToggleEvent]) -> None:
+        event = events[-1]
+        self._attr_native_value = event.user_name or event.channel or None
+        self._attr_extra_state_attributes = {
+            "channel": event.channel or None,
+            "success": event.was_success,
+        }
+        self.async_write_ha_state()

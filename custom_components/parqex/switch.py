@@ -14,6 +14,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .coordinator import ParqExConfigEntry, ParqExCoordinator, ParqExData
 from .entity import ParqExAccessPointEntity, async_track_entities, unique_id
 from .models import AccessPoint, DoorState
+from .voice import async_keep_from_voice_assistants
 
 # Commands are serialized per access point by the coordinator's cooldown instead.
 PARALLEL_UPDATES = 0
@@ -55,12 +56,23 @@ class ParqExAccessPointSwitch(ParqExAccessPointEntity, SwitchEntity):
         if access_point.name:
             self._attr_name = access_point.name
 
+    async def async_added_to_hass(self) -> None:
+        """Keep a new gate opener away from voice assistants (see voice.py)."""
+        await super().async_added_to_hass()
+        async_keep_from_voice_assistants(self.hass, self.entity_id)
+
     @property
     def is_on(self) -> bool | None:
-        """Return True when ParqEx reports the access point OPEN."""
+        """Return True when ParqEx reports the access point OPEN.
+
+        After ParqEx accepted a command, the requested state shows until `sync`
+        confirms it (or the fast polling after the command ends): no bounce back.
+        """
         if self.door_id not in self.coordinator.data.access_points:
             return None
-        state = self.access_point.state
+        state = self.coordinator.requested_state(self.door_id)
+        if state is None:
+            state = self.access_point.state
         return None if state is None else state is DoorState.OPEN
 
     async def async_turn_on(self, **kwargs: Any) -> None:
@@ -74,3 +86,5 @@ class ParqExAccessPointSwitch(ParqExAccessPointEntity, SwitchEntity):
     async def _async_request(self, door_state: DoorState) -> None:
         name = self.name if isinstance(self.name, str) else self.entity_id
         await self.coordinator.async_toggle(self.access_point, door_state, name)
+        # Accepted: show what was asked for now, not ParqEx's state before the move.
+        self.async_write_ha_state()
