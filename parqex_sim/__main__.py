@@ -10,6 +10,7 @@ from aiohttp import web
 from .account import DEFAULT_ACCOUNT
 from .app import create_app
 from .dialect import Dialect
+from .persist import keep_state
 from .state import SimulatorState
 
 
@@ -48,6 +49,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--travel-time", type=float, default=3, help="seconds a door takes to move"
     )
+    parser.add_argument(
+        "--state-file",
+        type=Path,
+        help="keep tokens, doors, history and webhooks in this file across restarts",
+    )
     return parser.parse_args(argv)
 
 
@@ -81,7 +87,11 @@ def main(argv: list[str] | None = None) -> None:
     for user in state.account.users:
         print(f"  sign in as {user.email} / {user.password}")
     print(f"  control API: {base}/_sim/state", flush=True)
-    web.run_app(create_app(state), host=args.host, port=args.port, print=None)
+    app = create_app(state)
+    if args.state_file is not None:
+        keep_state(app, state, args.state_file)
+        print(f"  state kept in {args.state_file}", flush=True)
+    web.run_app(app, host=args.host, port=args.port, print=None)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ AUTHORIZE_PATH = "/oauth/v2/endpoints/authorization/"
 TOKEN_PATH = "/oauth/v2/endpoints/token/"
 SCOPES = frozenset({"opendoor", "closedoor"})
 _AUTHORIZE_PARAMS = ("response_type", "client_id", "redirect_uri", "scope", "state")
+_SCOPE_WORDS = (("opendoor", "open"), ("closedoor", "close"))
 
 _PAGE = """<!doctype html>
 <html lang="en">
@@ -27,8 +28,8 @@ button {{ margin: .8rem .4rem 0 0; padding: .4rem 1.2rem; }}
 </style></head>
 <body>
 <h1>ParqEx simulator</h1>
-<p>The app <strong>{client_id}</strong> asks to <strong>{scopes}</strong> your
-access points.</p>
+<p>The app <strong>{client_id}</strong> asks for permission to
+<strong>{scopes}</strong> your access points.</p>
 {error}
 <form method="post" action="{action}">
 {hidden}
@@ -73,6 +74,13 @@ def _check_request(state: SimulatorState, params: Mapping[str, str]) -> str | No
     return None
 
 
+def _consent(scope: str) -> str:
+    """Say in words what the scopes allow: "open and close", "open" or "close"."""
+    asked = {s.strip().lower() for s in scope.split(",")}
+    words = [word for name, word in _SCOPE_WORDS if name in asked]
+    return " and ".join(words)
+
+
 def _page(params: Mapping[str, str], *, username: str = "", error: str = "") -> str:
     hidden = "\n".join(
         f'<input type="hidden" name="{name}" value="{html.escape(value)}">'
@@ -81,7 +89,7 @@ def _page(params: Mapping[str, str], *, username: str = "", error: str = "") -> 
     )
     return _PAGE.format(
         client_id=html.escape(params.get("client_id", "")),
-        scopes=html.escape(params.get("scope", "").upper().replace(",", ", ")),
+        scopes=_consent(params.get("scope", "")),
         error=f'<p class="error">{html.escape(error)}</p>' if error else "",
         action=AUTHORIZE_PATH,
         hidden=hidden,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 import secrets
+from typing import Any
 
 from .account import User
 
@@ -96,6 +98,37 @@ class Tokens:
         if grant is None or grant.access_expires < now:
             return None
         return grant.user
+
+    def dump(self) -> list[dict[str, Any]]:
+        """Return the live grants, to keep across a restart (codes are not kept)."""
+        return [
+            {
+                "client_id": grant.client_id,
+                "user": grant.user.email,
+                "access_token": grant.access_token,
+                "access_expires": grant.access_expires.isoformat(),
+                "refresh_token": grant.refresh_token,
+            }
+            for grant in self._by_refresh.values()
+        ]
+
+    def restore(
+        self, grants: list[dict[str, Any]], user_by_email: Callable[[str], User | None]
+    ) -> None:
+        """Put back grants that `dump` returned (of users that still exist)."""
+        for raw in grants:
+            user = user_by_email(raw["user"])
+            if user is None:
+                continue
+            grant = Grant(
+                raw["client_id"],
+                user,
+                raw["access_token"],
+                datetime.fromisoformat(raw["access_expires"]),
+                raw["refresh_token"],
+            )
+            self._by_access[grant.access_token] = grant
+            self._by_refresh[grant.refresh_token] = grant
 
     def revoke(self, user: User | None = None) -> int:
         """Revoke every grant (of one user, or all); return how many."""

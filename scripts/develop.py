@@ -47,6 +47,11 @@ def parse_args() -> tuple[argparse.Namespace, list[str]]:
         "--sim-port", type=int, default=int(os.environ.get("PARQEX_SIM_PORT", "8765"))
     )
     parser.add_argument("--account", type=Path, default=DEFAULT_ACCOUNT)
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="forget the simulator's saved state (tokens, doors, history, webhook)",
+    )
     return parser.parse_known_args()
 
 
@@ -120,7 +125,12 @@ def main() -> int:
     for port in (args.ha_port, args.sim_port):
         if not port_free(port):
             raise SystemExit(f"port {port} is in use (set --ha-port / --sim-port)")
-    client = prepare_config(args.config.resolve(), args.account)
+    config = args.config.resolve()
+    client = prepare_config(config, args.account)
+    # The simulator's tokens and doors live next to Home Assistant's own storage.
+    sim_state = config / ".parqex_simulator.json"
+    if args.fresh:
+        sim_state.unlink(missing_ok=True)
     sim_url = f"http://127.0.0.1:{args.sim_port}"
     ha_url = f"http://127.0.0.1:{args.ha_port}"
     redirects = [
@@ -136,10 +146,14 @@ def main() -> int:
             str(args.sim_port),
             "--account",
             str(args.account),
+            "--state-file",
+            str(sim_state),
             *[arg for uri in redirects for arg in ("--redirect-uri", uri)],
             *sim_args,
         ],
         cwd=ROOT,
+        # Ctrl-C in the terminal reaches this script only; it stops both in order.
+        start_new_session=True,
     )
     env = {
         **os.environ,
@@ -151,6 +165,7 @@ def main() -> int:
         [sys.executable, "-m", "homeassistant", "-c", str(args.config), "--skip-pip"],
         cwd=ROOT,
         env=env,
+        start_new_session=True,
     )
     processes = (hass, sim)
 
@@ -180,9 +195,10 @@ def main() -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        # SIGTERM is how Home Assistant expects to be stopped: quickly, cleanly.
         for process in processes:
             if process.poll() is None:
-                process.send_signal(signal.SIGINT)
+                process.send_signal(signal.SIGTERM)
         for process in processes:
             try:
                 process.wait(timeout=60)

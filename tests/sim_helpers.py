@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -13,6 +14,7 @@ from aiohttp.test_utils import TestServer
 
 from parqex_sim import Dialect, create_app
 from parqex_sim.account import DEFAULT_ACCOUNT
+from parqex_sim.persist import keep_state
 from parqex_sim.state import SimulatorState
 
 OWNER = "owner@parqex.example"
@@ -56,14 +58,17 @@ class SignInForm(HTMLParser):
 
 @asynccontextmanager
 async def running_simulator(
-    dialect: Dialect | None = None, **options: Any
+    dialect: Dialect | None = None, state_file: Path | None = None, **options: Any
 ) -> AsyncGenerator[tuple[str, SimulatorState]]:
     """Yield the simulator's URL and state, with the tests' redirect URI."""
     state = SimulatorState.create(
         account_file=DEFAULT_ACCOUNT, dialect=dialect or Dialect(), **options
     )
     state.account.clients[0].redirect_uris.append(REDIRECT_URI)
-    server = TestServer(create_app(state), host="127.0.0.1")
+    app = create_app(state)
+    if state_file is not None:
+        keep_state(app, state, state_file)
+    server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     try:
         yield str(server.make_url("")).rstrip("/"), state

@@ -88,46 +88,75 @@ def _until(
         time.sleep(every)
 
 
-@pytest.fixture
-def develop(
-    socket_enabled: None, tmp_path: Path
-) -> Generator[tuple[str, str, subprocess.Popen[bytes]]]:
-    """`scripts/develop` on free loopback ports, with a fresh configuration."""
-    ha_port, sim_port = _free_port(), _free_port()
-    log = (tmp_path / "develop.log").open("wb")
-    process = subprocess.Popen(
-        [
-            str(ROOT / "scripts" / "develop"),
-            "--config",
-            str(tmp_path / "config"),
-            "--ha-port",
-            str(ha_port),
-            "--sim-port",
-            str(sim_port),
-            "--travel-time",
-            "2",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={k: v for k, v in os.environ.items() if not k.startswith("PARQEX_")},
-    )
-    ha_url, sim_url = f"http://127.0.0.1:{ha_port}", f"http://127.0.0.1:{sim_port}"
-    try:
+class Develop:
+    """`scripts/develop` on free loopback ports; it can be stopped and started again."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmp_path = tmp_path
+        self.ha_port, self.sim_port = _free_port(), _free_port()
+        self.ha_url = f"http://127.0.0.1:{self.ha_port}"
+        self.sim_url = f"http://127.0.0.1:{self.sim_port}"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.runs = 0
+
+    @property
+    def log_path(self) -> Path:
+        return self.tmp_path / f"develop-{self.runs}.log"
+
+    def start(self) -> subprocess.Popen[bytes]:
+        self.runs += 1
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [
+                    str(ROOT / "scripts" / "develop"),
+                    "--config",
+                    str(self.tmp_path / "config"),
+                    "--ha-port",
+                    str(self.ha_port),
+                    "--sim-port",
+                    str(self.sim_port),
+                    "--travel-time",
+                    "2",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={
+                    k: v for k, v in os.environ.items() if not k.startswith("PARQEX_")
+                },
+            )
         _until(
-            lambda: b"Ctrl-C stops both" in (tmp_path / "develop.log").read_bytes(),
+            lambda: b"Ctrl-C stops both" in self.log_path.read_bytes(),
             "scripts/develop to start",
             STARTUP_TIMEOUT,
         )
-        yield ha_url, sim_url, process
+        return self.process
+
+    def stop(self) -> float:
+        """Stop as Ctrl-C does; return how many seconds it took."""
+        assert self.process is not None
+        started = time.monotonic()
+        self.process.send_signal(signal.SIGINT)
+        assert self.process.wait(timeout=90) == 0
+        return time.monotonic() - started
+
+
+@pytest.fixture
+def develop(socket_enabled: None, tmp_path: Path) -> Generator[Develop]:
+    """`scripts/develop` with a fresh configuration, started."""
+    running = Develop(tmp_path)
+    try:
+        running.start()
+        yield running
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
+        if running.process is not None and running.process.poll() is None:
+            running.process.send_signal(signal.SIGINT)
             try:
-                process.wait(timeout=90)
+                running.process.wait(timeout=90)
             except subprocess.TimeoutExpired:
-                process.kill()
-        log.close()
-        print((tmp_path / "develop.log").read_text(errors="replace")[-6000:])
+                running.process.kill()
+        for run in range(1, running.runs + 1):
+            log = tmp_path / f"develop-{run}.log"
+            print(log.read_text(errors="replace")[-6000:])
 
 
 def _onboard(ha_url: str) -> str:
@@ -187,9 +216,9 @@ def _remote_change_seconds(
     return time.monotonic() - started
 
 
-def test_develop_end_to_end(develop: tuple[str, str, subprocess.Popen[bytes]]) -> None:
+def test_develop_end_to_end(develop: Develop) -> None:
     """Sign in on the simulator's page, see the doors, open one, stop both."""
-    ha_url, sim_url, process = develop
+    ha_url, sim_url = develop.ha_url, develop.sim_url
     token = _onboard(ha_url)
 
     # Add ParqEx as in Settings > Devices & services: the credentials are ready.
@@ -267,15 +296,24 @@ def test_develop_end_to_end(develop: tuple[str, str, subprocess.Popen[bytes]]) -
         token=token,
     )
     assert status == 200, text
-    status, _, text = _call(f"{sim_url}/_sim/state")
-    gate = json.loads(text)["controllers"][0]["doors"][0]
-    assert gate["state"] == "CLOSED"  # still travelling
+    # Accepted: the switch shows it at once, while the gate still travels.
+    assert _states(ha_url, token)[FRONT_GATE]["state"] == "on"
+
+    def gate_state() -> str:
+        status, _, text = _call(f"{sim_url}/_sim/state")
+        state: str = json.loads(text)["controllers"][0]["doors"][0]["state"]
+        return state
+
+    assert gate_state() == "CLOSED"
+    _until(lambda: gate_state() == "OPEN", "the front gate to open")
     _until(
-        lambda: _states(ha_url, token)[FRONT_GATE]["state"] == "on",
-        "the front gate to show open",
+        lambda: _states(ha_url, token)[
+            "sensor.parqex_controller_08848d_front_gate_last_operated_by"
+        ]["state"]
+        == "Olivia Owner",
+        "who opened the front gate",
     )
-    status, _, text = _call(f"{sim_url}/_sim/state")
-    assert json.loads(text)["controllers"][0]["doors"][0]["state"] == "OPEN"
+    assert _states(ha_url, token)[FRONT_GATE]["state"] == "on"
     event = _until(
         lambda: (
             e := _states(ha_url, token)[
@@ -330,9 +368,28 @@ def test_develop_end_to_end(develop: tuple[str, str, subprocess.Popen[bytes]]) -
         f" {polled:.2f} s by polling and {pushed:.3f} s by push"
     )
 
-    # Ctrl-C stops Home Assistant and the simulator.
-    process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=90) == 0
+    # Ctrl-C stops Home Assistant and the simulator, the way Home Assistant expects.
+    seconds = develop.stop()
+    print(f"scripts/develop stopped in {seconds:.1f} s")
     for url in (ha_url, sim_url):
         with pytest.raises(OSError):
             urllib.request.urlopen(url, timeout=5)  # noqa: S310
+    log = develop.log_path.read_text(errors="replace")
+    assert "KeyboardInterrupt" not in log
+    assert "Uncaught exception" not in log
+
+    # Started again, nobody signs in again: the simulator kept its tokens.
+    develop.start()
+    states = _until(
+        lambda: (s := _states(ha_url, token)).get(GARAGE, {}).get("state") == "off"
+        and s,
+        "the switches after a restart",
+        timeout=60,
+    )
+    assert states[FRONT_GATE]["state"] == "on"
+    status, _, text = _call(
+        f"{ha_url}/api/config/config_entries/entry?domain=parqex", token=token
+    )
+    # Loaded, not waiting for a new sign-in (a refused token would fail setup).
+    assert [e["state"] for e in json.loads(text)] == ["loaded"], text
+    develop.stop()

@@ -51,6 +51,12 @@ async def test_authorize_page_is_a_sign_in_form(sim: Sim) -> None:
     assert form.fields["redirect_uri"] == REDIRECT_URI
     assert {"username", "password"} <= set(form.fields)
     assert CLIENT_ID in page
+    # Said in words, as ParqEx's own page would.
+    assert "permission to\n<strong>open and close</strong> your access points" in page
+    _, page, _ = await sim.request(
+        "GET", sim.authorize_url(scope="OPENDOOR")[len(sim.base) :]
+    )
+    assert "<strong>open</strong> your access points" in page
 
 
 @pytest.mark.parametrize(
