@@ -48,6 +48,12 @@ def parse_args() -> tuple[argparse.Namespace, list[str]]:
     )
     parser.add_argument("--account", type=Path, default=DEFAULT_ACCOUNT)
     parser.add_argument(
+        "--no-credentials",
+        action="store_true",
+        help="do not store the simulator's client as application credentials"
+        " (enter them in Home Assistant's dialog instead)",
+    )
+    parser.add_argument(
         "--fresh",
         action="store_true",
         help="forget the simulator's saved state (tokens, doors, history, webhook)",
@@ -55,7 +61,9 @@ def parse_args() -> tuple[argparse.Namespace, list[str]]:
     return parser.parse_known_args()
 
 
-def prepare_config(config: Path, account: Path) -> dict[str, str]:
+def prepare_config(
+    config: Path, account: Path, *, credentials: bool = True
+) -> dict[str, str]:
     """Link the integration; store the simulator's app as application credentials."""
     config.mkdir(parents=True, exist_ok=True)
     if not (config / "configuration.yaml").exists():
@@ -70,6 +78,8 @@ def prepare_config(config: Path, account: Path) -> dict[str, str]:
     client: dict[str, str] = json.loads(account.read_text("utf-8"))["clients"][0]
     storage = config / ".storage"
     storage.mkdir(exist_ok=True)
+    if not credentials:
+        return client
     path = storage / "application_credentials"
     stored = (
         json.loads(path.read_text("utf-8"))
@@ -126,7 +136,7 @@ def main() -> int:
         if not port_free(port):
             raise SystemExit(f"port {port} is in use (set --ha-port / --sim-port)")
     config = args.config.resolve()
-    client = prepare_config(config, args.account)
+    client = prepare_config(config, args.account, credentials=not args.no_credentials)
     # The simulator's tokens and doors live next to Home Assistant's own storage.
     sim_state = config / ".parqex_simulator.json"
     if args.fresh:
@@ -176,12 +186,18 @@ def main() -> int:
     try:
         wait_for(f"{sim_url}/_sim/state", sim, "The simulator")
         wait_for(f"{ha_url}/manifest.json", hass, "Home Assistant")
+        credentials = (
+            f"Application credentials to enter: client id {client['client_id']},"
+            f" secret {client['client_secret']}.\n"
+            if args.no_credentials
+            else "Application credentials are ready"
+            f" (client id {client['client_id']}).\n"
+        )
         print(
             f"\nHome Assistant:   {ha_url}\n"
             f"ParqEx simulator: {sim_url} (control API {sim_url}/_sim/state)\n"
             "Create your Home Assistant user, then Settings > Devices & services >"
-            " Add integration > ParqEx.\n"
-            f"Application credentials are ready (client id {client['client_id']}).\n"
+            f" Add integration > ParqEx.\n{credentials}"
             "Sign in to the simulator as owner@parqex.example / parqex"
             " (or guest@parqex.example / parqex) and choose ALLOW.\n"
             "Real-time updates: ParqEx > Configure shows a URL; give it to the"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Generator
+from pathlib import Path
 import time
 from typing import Any
 
@@ -23,6 +24,7 @@ from homeassistant.components.application_credentials import (
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 
+from .develop_helpers import Develop
 from .fake_parqex import CLIENT_ID, CLIENT_SECRET, USER_ID, WEBHOOK_ID, FakeParqEx
 from .helpers import set_up
 from .sim_helpers import Sim, simulator_session
@@ -86,3 +88,14 @@ async def sim() -> AsyncGenerator[Sim]:
     """The simulator with the default dialect and a fast door."""
     async for running in simulator_session(travel_time=0.05):
         yield running
+
+
+@pytest.fixture
+def develop(socket_enabled: None, tmp_path: Path) -> Generator[Develop]:
+    """`scripts/develop` on free ports with a fresh configuration, started."""
+    running = Develop(tmp_path)
+    try:
+        running.start()
+        yield running
+    finally:
+        running.close()

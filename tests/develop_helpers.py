@@ -1,0 +1,143 @@
+"""Run `scripts/develop` on free loopback ports, and talk to it as a client would."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import json
+import os
+from pathlib import Path
+import signal
+import socket
+import subprocess
+import time
+from typing import Any
+import urllib.error
+from urllib.parse import urlencode
+import urllib.request
+
+ROOT = Path(__file__).parents[1]
+STARTUP_TIMEOUT = 300.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def call(
+    url: str,
+    *,
+    method: str = "GET",
+    json_body: Any = None,
+    form: dict[str, str] | None = None,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], str]:
+    """Send a request without following redirects; return status, headers, text."""
+    headers = dict(headers or {})
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = None
+    if json_body is not None:
+        data = json.dumps(json_body).encode()
+        headers["Content-Type"] = "application/json"
+    elif form is not None:
+        data = urlencode(form).encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    request = urllib.request.Request(url, data, headers, method=method)  # noqa: S310
+    try:
+        with _OPENER.open(request, timeout=30) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), err.read().decode()
+
+
+def until(
+    check: Callable[[], Any], what: str, timeout: float = 30.0, every: float = 0.5
+) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if result := check():
+                return result
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(every)
+
+
+class Develop:
+    """`scripts/develop` on free loopback ports; it can be stopped and started again."""
+
+    def __init__(self, tmp_path: Path, *args: str) -> None:
+        self.tmp_path = tmp_path
+        self.args = args
+        self.ha_port, self.sim_port = free_port(), free_port()
+        self.ha_url = f"http://127.0.0.1:{self.ha_port}"
+        self.sim_url = f"http://127.0.0.1:{self.sim_port}"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.runs = 0
+
+    @property
+    def log_path(self) -> Path:
+        return self.tmp_path / f"develop-{self.runs}.log"
+
+    def start(self) -> subprocess.Popen[bytes]:
+        self.runs += 1
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [
+                    str(ROOT / "scripts" / "develop"),
+                    "--config",
+                    str(self.tmp_path / "config"),
+                    "--ha-port",
+                    str(self.ha_port),
+                    "--sim-port",
+                    str(self.sim_port),
+                    "--travel-time",
+                    "2",
+                    *self.args,
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={
+                    k: v for k, v in os.environ.items() if not k.startswith("PARQEX_")
+                },
+            )
+        until(
+            lambda: b"Ctrl-C stops both" in self.log_path.read_bytes(),
+            "scripts/develop to start",
+            STARTUP_TIMEOUT,
+        )
+        return self.process
+
+    def stop(self) -> float:
+        """Stop as Ctrl-C does; return how many seconds it took."""
+        assert self.process is not None
+        started = time.monotonic()
+        self.process.send_signal(signal.SIGINT)
+        assert self.process.wait(timeout=90) == 0
+        return time.monotonic() - started
+
+    def close(self) -> None:
+        """Stop it if it still runs; print the end of each run's log."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=90)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        for run in range(1, self.runs + 1):
+            log = self.tmp_path / f"develop-{run}.log"
+            print(log.read_text(errors="replace")[-6000:])
