@@ -82,3 +82,84 @@ def test_entity_translation_keys_have_names() -> None:
             assert value["name"]
             if "{access_point}" in value["name"]:
                 assert "{number}" in keys[f"{key}_numbered"]["name"]
+
+
+# The rules of Home Assistant's Integration Quality Scale (2026.11), by tier.
+QUALITY_SCALE_RULES = {
+    "bronze": """action-setup appropriate-polling brands common-modules
+        config-flow-test-coverage config-flow dependency-transparency docs-actions
+        docs-high-level-description docs-installation-instructions
+        docs-removal-instructions entity-event-setup entity-unique-id has-entity-name
+        runtime-data test-before-configure test-before-setup unique-config-entry""",
+    "silver": """action-exceptions config-entry-unloading docs-configuration-parameters
+        docs-installation-parameters entity-unavailable integration-owner
+        log-when-unavailable parallel-updates reauthentication-flow test-coverage""",
+    "gold": """devices diagnostics discovery-update-info discovery docs-conditions
+        docs-data-update docs-examples docs-known-limitations docs-supported-devices
+        docs-supported-functions docs-triggers docs-troubleshooting docs-use-cases
+        dynamic-devices entity-category entity-device-class entity-disabled-by-default
+        entity-translations exception-translations icon-translations
+        reconfiguration-flow repair-issues stale-devices""",
+    "platinum": "async-dependency inject-websession strict-typing",
+}
+
+
+def test_quality_scale_is_complete_and_honest() -> None:
+    """Every rule is listed once; what is not done says why."""
+    rules = yaml.safe_load((INTEGRATION / "quality_scale.yaml").read_text("utf-8"))
+    listed = rules["rules"]
+    expected = {rule for tier in QUALITY_SCALE_RULES.values() for rule in tier.split()}
+    assert len(expected) == 54
+    assert set(listed) == expected
+    for rule, value in listed.items():
+        status = value if isinstance(value, str) else value["status"]
+        assert status in ("done", "todo", "exempt"), rule
+        if status != "done":
+            assert len(value["comment"]) > 20, rule
+    # The API client is in the integration, not a library on PyPI.
+    for rule in ("dependency-transparency", "async-dependency", "inject-websession"):
+        assert listed[rule]["status"] == "todo"
+
+
+def test_every_exception_text_is_used() -> None:
+    """No translated exception is left over from code that is gone."""
+    exceptions = set(_json(INTEGRATION / "translations" / "en.json")["exceptions"])
+    code = "\n".join(p.read_text(encoding="utf-8") for p in INTEGRATION.glob("*.py"))
+    unused = {key for key in exceptions if f'"{key}"' not in code}
+    assert unused == set()
+
+
+def test_every_entity_translation_and_icon_is_used() -> None:
+    """Entity names and icons exist only for translation keys the code sets."""
+    translations = _json(INTEGRATION / "translations" / "en.json")
+    icons = _json(INTEGRATION / "icons.json")["entity"]
+    code = "\n".join(p.read_text(encoding="utf-8") for p in INTEGRATION.glob("*.py"))
+    keys_in_code = set(re.findall(r'"([a-z_]+)"', code))
+    for platform, keys in translations["entity"].items():  # type: ignore[attr-defined]
+        assert (INTEGRATION / f"{platform}.py").is_file()
+        for key in keys:
+            assert key.removesuffix("_numbered") in keys_in_code, key
+    for platform, keys in icons.items():  # type: ignore[attr-defined]
+        assert set(keys) <= set(translations["entity"][platform]), platform
+
+
+def test_action_fields_have_names_and_descriptions() -> None:
+    """Each field of each action is named and described for the UI."""
+    translated = _json(INTEGRATION / "translations" / "en.json")["services"]
+    for action in translated.values():  # type: ignore[attr-defined]
+        assert action["name"] and action["description"]
+        for field in action["fields"].values():
+            assert field["name"] and field["description"]
+
+
+def test_versions_agree() -> None:
+    """The manifest, pyproject.toml and the changelog's newest release agree."""
+    version = _json(INTEGRATION / "manifest.json")["version"]
+    pyproject = (ROOT / "pyproject.toml").read_text("utf-8")
+    assert f'\nversion = "{version}"\n' in pyproject
+    changelog = (ROOT / "CHANGELOG.md").read_text("utf-8")
+    releases = re.findall(
+        r"^## \[(\d+\.\d+\.\d+)\] - \d{4}-\d{2}-\d{2}$", changelog, re.M
+    )
+    assert releases[0] == version
+    assert releases == sorted(releases, key=AwesomeVersion, reverse=True)
