@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 import re
+from typing import Any
 
 from awesomeversion import AwesomeVersion, AwesomeVersionStrategy
 import yaml
@@ -163,3 +164,72 @@ def test_versions_agree() -> None:
     )
     assert releases[0] == version
     assert releases == sorted(releases, key=AwesomeVersion, reverse=True)
+
+
+def _workflow(name: str) -> dict[str, Any]:
+    loaded: dict[Any, Any] = yaml.safe_load(
+        (ROOT / ".github" / "workflows" / name).read_text("utf-8")
+    )
+    # YAML 1.1 reads the key `on` as True.
+    loaded["on"] = loaded.pop(True, loaded.get("on"))
+    return loaded
+
+
+def _plugin_for(python: str) -> str:
+    """The test plugin requirements_test.txt picks for a Python version."""
+    version = tuple(int(part) for part in python.split("."))
+    for line in (ROOT / "requirements_test.txt").read_text("utf-8").splitlines():
+        if line.startswith("pytest-homeassistant-custom-component=="):
+            pin, _, marker = line.partition(";")
+            bounds = re.findall(r'python_full_version ([<>]=?) "([\d.]+)"', marker)
+            checks = {
+                "<": lambda a, b: a < b,
+                ">=": lambda a, b: a >= b,
+            }
+            if all(
+                checks[op](version, tuple(int(p) for p in bound.split(".")))
+                for op, bound in bounds
+            ):
+                return pin.split("==")[1].strip()
+    raise AssertionError(f"no test plugin for Python {python}")
+
+
+def test_workflows_agree_with_the_repository() -> None:
+    """Tests run scripts/test on the Pythons that pick each Home Assistant."""
+    tests = _workflow("tests.yml")
+    assert {"push", "pull_request", "schedule"} <= set(tests["on"])
+    job = tests["jobs"]["tests"]
+    pythons = job["strategy"]["matrix"]["python"]
+    # 3.13.0 (Home Assistant 2025.4), the newest 3.13 (2026.2), 3.14 (the newest).
+    assert pythons[0] == "3.13.0"
+    newest_313 = "3.13.99" if pythons[1] == "3.13" else pythons[1]
+    newest_314 = "3.14.99" if pythons[2] == "3.14" else pythons[2]
+    plugins = [_plugin_for(p) for p in ("3.13.0", newest_313, newest_314)]
+    assert len(set(plugins)) == 3, plugins
+    assert any(step.get("run") == "scripts/test" for step in job["steps"])
+
+    validate = _workflow("validate.yml")
+    assert {"push", "pull_request", "schedule"} <= set(validate["on"])
+    uses = {
+        step["uses"]: step.get("with", {})
+        for job in validate["jobs"].values()
+        for step in job["steps"]
+        if "uses" in step
+    }
+    assert "home-assistant/actions/hassfest@master" in uses
+    assert uses["hacs/action@main"] == {"category": "integration"}
+
+
+def test_release_zip_is_what_hacs_expects() -> None:
+    """A tag must equal the manifest version; the zip is hacs.json's filename."""
+    hacs = _json(ROOT / "hacs.json")
+    release = _workflow("release.yml")
+    assert release["on"] == {"push": {"tags": ["v*"]}}
+    script = "\n".join(
+        step.get("run", "") for step in release["jobs"]["release"]["steps"]
+    )
+    assert "custom_components/parqex/manifest.json" in script
+    assert 'test "${GITHUB_REF_NAME}" = "v${version}"' in script
+    assert hacs["zip_release"] is True
+    assert f'zip -r "${{GITHUB_WORKSPACE}}/{hacs["filename"]}"' in script
+    assert "cd custom_components/parqex" in script
