@@ -128,6 +128,15 @@ def test_every_exception_text_is_used() -> None:
     code = "\n".join(p.read_text(encoding="utf-8") for p in INTEGRATION.glob("*.py"))
     unused = {key for key in exceptions if f'"{key}"' not in code}
     assert unused == set()
+    # So are repair issues, option errors and options fields.
+    translations = _json(INTEGRATION / "translations" / "en.json")
+    options = translations["options"]  # type: ignore[index]
+    for key in [
+        *translations["issues"],  # type: ignore[misc]
+        *options["error"],
+        *options["step"]["init"]["data"],
+    ]:
+        assert f'"{key}"' in code or f"{key.upper()}" in code, key
 
 
 def test_every_entity_translation_and_icon_is_used() -> None:
