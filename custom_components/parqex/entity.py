@@ -7,13 +7,15 @@ from collections.abc import Callable, Mapping
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_platform, entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
 from .coordinator import ParqExConfigEntry, ParqExCoordinator, ParqExData
-from .models import AccessPoint, Controller
+from .history import access_event_signal
+from .models import AccessPoint, Controller, ToggleEvent
 
 
 def controller_device_info(controller: Controller) -> DeviceInfo:
@@ -106,6 +108,21 @@ class ParqExAccessPointEntity(CoordinatorEntity[ParqExCoordinator]):
                 "access_point": access_point.name,
                 "number": str(access_point.entity_number or ""),
             }
+
+    @callback
+    def async_listen_toggle_events(
+        self, handler: Callable[[list[ToggleEvent]], None]
+    ) -> None:
+        """Call `handler` with the access point's new events, read or pushed."""
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                access_event_signal(
+                    self.coordinator.config_entry.entry_id, self.door_id
+                ),
+                handler,
+            )
+        )
 
     @property
     def access_point(self) -> AccessPoint:

@@ -8,13 +8,11 @@ from typing import Any
 
 from homeassistant.components.event import EventEntity
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import ParqExConfigEntry, ParqExCoordinator, ParqExData
 from .entity import ParqExAccessPointEntity, async_track_entities, unique_id
-from .history import access_event_signal
 from .models import AccessPoint, DoorState, ToggleEvent
 
 PARALLEL_UPDATES = 0
@@ -89,15 +87,7 @@ class ParqExAccessEvent(ParqExAccessPointEntity, EventEntity):
     async def async_added_to_hass(self) -> None:
         """Listen for the access point's new history events."""
         await super().async_added_to_hass()
-        self.async_on_remove(
-            async_dispatcher_connect(
-                self.hass,
-                access_event_signal(
-                    self.coordinator.config_entry.entry_id, self.door_id
-                ),
-                self._handle_toggle_events,
-            )
-        )
+        self.async_listen_toggle_events(self._handle_toggle_events)
 
     @property
     def icon(self) -> str | None:

@@ -17,7 +17,6 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import PERCENTAGE, EntityCategory
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -28,7 +27,6 @@ from .entity import (
     async_track_entities,
     unique_id,
 )
-from .history import access_event_signal
 from .models import AccessPoint, Controller, ToggleEvent
 
 PARALLEL_UPDATES = 0
@@ -185,15 +183,7 @@ class ParqExLastOperatedBy(ParqExAccessPointEntity, RestoreSensor):
             self._attr_extra_state_attributes = {
                 key: state.attributes.get(key) for key in ("channel", "success")
             }
-        self.async_on_remove(
-            async_dispatcher_connect(
-                self.hass,
-                access_event_signal(
-                    self.coordinator.config_entry.entry_id, self.door_id
-                ),
-                self._handle_toggle_events,
-            )
-        )
+        self.async_listen_toggle_events(self._handle_toggle_events)
 
     @callback
     def _handle_toggle_events(self, events: list[ToggleEvent]) -> None:
