@@ -123,8 +123,12 @@ def _add_parqex(page: Any, ha_url: str) -> None:
     page.get_by_text("ParqEx", exact=True).last.click()
 
     # No credentials yet: Home Assistant's dialog explains where they come from.
-    dialog = page.locator("ha-dialog")
-    dialog.get_by_text("ParqEx gives developers API credentials by e-mail").wait_for()
+    explanation = "ParqEx gives developers API credentials by e-mail"
+    page.get_by_text(explanation).wait_for()
+    # The dialog's element differs between frontend releases.
+    dialog = page.locator("ha-dialog, ha-md-dialog, ha-wa-dialog").filter(
+        has_text=explanation
+    )
     fields = dialog.locator("input")
     for index, value in enumerate(("ParqEx simulator", CLIENT_ID, CLIENT_SECRET)):
         fields.nth(index).fill(value)
