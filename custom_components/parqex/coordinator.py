@@ -100,7 +100,7 @@ class ParqExData:
         )
 
 
-def _describe(access_point: AccessPoint | None, door_id: str) -> str:
+def _describe(access_point: AccessPoint | None) -> str:
     """Name an access point in a log line, as ParqEx names it."""
     if access_point is None:
         return "an access point that is gone"
@@ -281,7 +281,7 @@ class ParqExCoordinator(DataUpdateCoordinator[ParqExData]):
             _LOGGER.warning(
                 "ParqEx accepted the command to make %s %s, but has not reported it"
                 " within %s s; showing the state ParqEx reports",
-                _describe(access_point, door_id),
+                _describe(access_point),
                 wanted,
                 round(FAST_POLL_DURATION.total_seconds()),
             )
