@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
+from collections.abc import AsyncGenerator
 from datetime import timedelta
+import json
 import logging
 from typing import Any
 
@@ -494,3 +497,31 @@ async def test_newer_entry_is_not_migrated(
     hass.config_entries.async_update_entry(config_entry, version=2)
     assert not await hass.config_entries.async_setup(config_entry.entry_id)
     assert config_entry.state is ConfigEntryState.MIGRATION_ERROR
+
+
+async def test_delivery_in_chunks_is_read_whole(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    pushing_entry: MockConfigEntry,
+) -> None:
+    """A body sent in small chunks (no Content-Length) is read whole; a huge one not."""
+
+    async def chunks(body: bytes) -> AsyncGenerator[bytes]:
+        for start in range(0, len(body), 16):
+            yield body[start : start + 16]
+            await asyncio.sleep(0)
+
+    client = await hass_client_no_auth()
+    small = json.dumps(door_change(KITTY, "CLOSED")).encode()
+    response = await client.post(
+        WEBHOOK_PATH, data=chunks(small), headers={KEY_HEADER: WEBHOOK_KEY}
+    )
+    assert response.status == 200
+    assert hass.states.get(KITTY_SWITCH).state == STATE_OFF
+
+    huge = json.dumps({**door_change(KITTY, "OPEN"), "pad": "x" * 70_000}).encode()
+    response = await client.post(
+        WEBHOOK_PATH, data=chunks(huge), headers={KEY_HEADER: WEBHOOK_KEY}
+    )
+    assert response.status == 413
+    assert hass.states.get(KITTY_SWITCH).state == STATE_OFF

@@ -147,8 +147,11 @@ class ParqExWebhook:
         key = str(self._entry.options.get(CONF_WEBHOOK_KEY) or "")
         if not key or not _authentic(request, key):
             return self._refuse_unauthorized(bool(key))
-        raw = await request.content.read(MAX_DELIVERY_BYTES + 1)
-        if len(raw) > MAX_DELIVERY_BYTES:
+        # Refuse a body announced as too large before reading it; read the rest whole
+        # (a partial read could split a real delivery).
+        too_large = (request.content_length or 0) > MAX_DELIVERY_BYTES
+        raw = b"" if too_large else await request.read()
+        if too_large or len(raw) > MAX_DELIVERY_BYTES:
             self.counts["refused_bad"] += 1
             return _answer(413, "Delivery too large")
         try:
