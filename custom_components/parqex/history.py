@@ -108,6 +108,13 @@ class AnnouncedHistory:
             return today - timedelta(days=1)
         return max(earliest, min(log.last.date(), today - timedelta(days=1)))
 
+    def _log(self, door_id: str) -> _DoorLog:
+        """Return an access point's log; a new one counts as not read yet."""
+        log = self._doors.get(door_id)
+        if log is None:
+            log = self._doors[door_id] = _DoorLog(read=False)
+        return log
+
     def take_new(
         self, door_id: str, events: tuple[ToggleEvent, ...]
     ) -> list[ToggleEvent]:
@@ -117,9 +124,7 @@ class AnnouncedHistory:
         before Home Assistant knew the access point are history, not news. Events
         announced already by push move the watermark but are not returned.
         """
-        log = self._doors.get(door_id)
-        if log is None:
-            log = self._doors[door_id] = _DoorLog(read=False)
+        log = self._log(door_id)
         first_reading, log.read = not log.read, True
         new = [
             event
@@ -147,9 +152,7 @@ class AnnouncedHistory:
 
         A push older than the watermark was in a history reading already.
         """
-        log = self._doors.get(event.door_id)
-        if log is None:
-            log = self._doors[event.door_id] = _DoorLog(read=False)
+        log = self._log(event.door_id)
         if event.match_key in log.announced or (
             log.last is not None and event.toggled_at < log.last
         ):
@@ -260,14 +263,12 @@ class AccessHistoryReader:
                         self._hass, access_event_signal(self._entry_id, door_id), new
                     )
 
-    def announce_pushed(self, event: ToggleEvent) -> bool:
+    def announce_pushed(self, event: ToggleEvent) -> None:
         """Announce a pushed event unless history (or a push) announced it."""
-        if not self.announced.take_pushed(event):
-            return False
-        async_dispatcher_send(
-            self._hass, access_event_signal(self._entry_id, event.door_id), [event]
-        )
-        return True
+        if self.announced.take_pushed(event):
+            async_dispatcher_send(
+                self._hass, access_event_signal(self._entry_id, event.door_id), [event]
+            )
 
     def _spend_attempt(self, door_id: str) -> None:
         attempts = self._pending[door_id] - 1
