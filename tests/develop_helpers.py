@@ -12,8 +12,10 @@ import subprocess
 import time
 from typing import Any
 import urllib.error
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urljoin
 import urllib.request
+
+from .sim_helpers import SignInForm
 
 ROOT = Path(__file__).parents[1]
 STARTUP_TIMEOUT = 300.0
@@ -141,3 +143,89 @@ class Develop:
         for run in range(1, self.runs + 1):
             log = self.tmp_path / f"develop-{run}.log"
             print(log.read_text(errors="replace")[-6000:])
+
+
+def onboard(ha_url: str) -> str:
+    """Create the owner as the onboarding page does; return an access token."""
+    client_id = f"{ha_url}/"
+    status, _, text = call(
+        f"{ha_url}/api/onboarding/users",
+        method="POST",
+        json_body={
+            "client_id": client_id,
+            "name": "Developer",
+            "username": "developer",
+            "password": "correct-horse-battery",
+            "language": "en",
+        },
+    )
+    assert status == 200, text
+    status, _, text = call(
+        f"{ha_url}/auth/token",
+        method="POST",
+        form={
+            "grant_type": "authorization_code",
+            "code": json.loads(text)["auth_code"],
+            "client_id": client_id,
+        },
+    )
+    assert status == 200, text
+    token: str = json.loads(text)["access_token"]
+    return token
+
+
+def states(ha_url: str, token: str) -> dict[str, dict[str, Any]]:
+    status, _, text = call(f"{ha_url}/api/states", token=token)
+    assert status == 200, text
+    return {state["entity_id"]: state for state in json.loads(text)}
+
+
+def add_parqex(ha_url: str, sim_url: str, token: str) -> None:
+    """Add ParqEx as in Settings > Devices & services, signing in as the owner."""
+    status, _, text = call(
+        f"{ha_url}/api/config/config_entries/flow",
+        method="POST",
+        json_body={"handler": "parqex", "show_advanced_options": False},
+        token=token,
+        # The frontend says where it is; Home Assistant builds the redirect URI from it.
+        headers={"HA-Frontend-Base": ha_url},
+    )
+    assert status == 200, text
+    step = json.loads(text)
+    assert step["type"] == "external", step
+    assert step["url"].startswith(f"{sim_url}/oauth/v2/endpoints/authorization/?")
+
+    # The simulator's sign-in and consent page.
+    status, _, page = call(step["url"])
+    assert status == 200, page
+    form = SignInForm(page)
+    assert form.buttons == ["ALLOW", "DENY"]
+    assert form.fields["redirect_uri"] == f"{ha_url}/auth/external/callback"
+    status, headers, text = call(
+        urljoin(sim_url, form.action),
+        method="POST",
+        form={
+            **form.fields,
+            "username": "owner@parqex.example",
+            "password": "parqex",
+            "decision": "ALLOW",
+        },
+    )
+    assert status == 302, text
+    callback = headers["Location"]
+    assert callback.startswith(f"{ha_url}/auth/external/callback?code=")
+    assert f"state={form.fields['state']}" in callback
+
+    # Back in Home Assistant: the flow finishes.
+    status, _, text = call(callback)
+    assert status == 200, text
+    status, _, text = call(
+        f"{ha_url}/api/config/config_entries/flow/{step['flow_id']}",
+        method="POST",
+        json_body={},
+        token=token,
+    )
+    assert status == 200, text
+    result = json.loads(text)
+    assert result["type"] == "create_entry", result
+    assert result["title"] == "Olivia Owner"

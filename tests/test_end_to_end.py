@@ -8,54 +8,16 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
 import urllib.error
-from urllib.parse import urljoin
 import urllib.request
 
 import pytest
 
-from .develop_helpers import Develop, call, until
-from .sim_helpers import SignInForm
+from .develop_helpers import Develop, add_parqex, call, onboard, states, until
 
 FRONT_GATE = "switch.parqex_controller_08848d_front_gate"
 GARAGE = "switch.parqex_controller_08848d_garage"
 GARAGE_ID = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
-
-
-def _onboard(ha_url: str) -> str:
-    """Create the owner as the onboarding page does; return an access token."""
-    client_id = f"{ha_url}/"
-    status, _, text = call(
-        f"{ha_url}/api/onboarding/users",
-        method="POST",
-        json_body={
-            "client_id": client_id,
-            "name": "Developer",
-            "username": "developer",
-            "password": "correct-horse-battery",
-            "language": "en",
-        },
-    )
-    assert status == 200, text
-    status, _, text = call(
-        f"{ha_url}/auth/token",
-        method="POST",
-        form={
-            "grant_type": "authorization_code",
-            "code": json.loads(text)["auth_code"],
-            "client_id": client_id,
-        },
-    )
-    assert status == 200, text
-    token: str = json.loads(text)["access_token"]
-    return token
-
-
-def _states(ha_url: str, token: str) -> dict[str, dict[str, Any]]:
-    status, _, text = call(f"{ha_url}/api/states", token=token)
-    assert status == 200, text
-    return {state["entity_id"]: state for state in json.loads(text)}
 
 
 def _remote_change_seconds(
@@ -63,7 +25,7 @@ def _remote_change_seconds(
 ) -> float:
     """Move the garage by remote; return the seconds until Home Assistant shows it."""
     want = "on" if door_state == "OPEN" else "off"
-    assert _states(ha_url, token)[GARAGE]["state"] != want
+    assert states(ha_url, token)[GARAGE]["state"] != want
     started = time.monotonic()
     status, _, text = call(
         f"{sim_url}/_sim/doors/{GARAGE_ID}/state",
@@ -72,7 +34,7 @@ def _remote_change_seconds(
     )
     assert status == 200, text
     until(
-        lambda: _states(ha_url, token)[GARAGE]["state"] == want,
+        lambda: states(ha_url, token)[GARAGE]["state"] == want,
         f"the garage to show {want}",
         timeout=90,
         every=0.02,
@@ -83,60 +45,13 @@ def _remote_change_seconds(
 def test_develop_end_to_end(develop: Develop) -> None:
     """Sign in on the simulator's page, see the doors, open one, stop both."""
     ha_url, sim_url = develop.ha_url, develop.sim_url
-    token = _onboard(ha_url)
+    token = onboard(ha_url)
 
-    # Add ParqEx as in Settings > Devices & services: the credentials are ready.
-    status, _, text = call(
-        f"{ha_url}/api/config/config_entries/flow",
-        method="POST",
-        json_body={"handler": "parqex", "show_advanced_options": False},
-        token=token,
-        # The frontend says where it is; Home Assistant builds the redirect URI from it.
-        headers={"HA-Frontend-Base": ha_url},
-    )
-    assert status == 200, text
-    step = json.loads(text)
-    assert step["type"] == "external", step
-    assert step["url"].startswith(f"{sim_url}/oauth/v2/endpoints/authorization/?")
-
-    # The simulator's sign-in and consent page.
-    status, _, page = call(step["url"])
-    assert status == 200, page
-    form = SignInForm(page)
-    assert form.buttons == ["ALLOW", "DENY"]
-    assert form.fields["redirect_uri"] == f"{ha_url}/auth/external/callback"
-    status, headers, text = call(
-        urljoin(sim_url, form.action),
-        method="POST",
-        form={
-            **form.fields,
-            "username": "owner@parqex.example",
-            "password": "parqex",
-            "decision": "ALLOW",
-        },
-    )
-    assert status == 302, text
-    callback = headers["Location"]
-    assert callback.startswith(f"{ha_url}/auth/external/callback?code=")
-    assert f"state={form.fields['state']}" in callback
-
-    # Back in Home Assistant: the flow finishes.
-    status, _, text = call(callback)
-    assert status == 200, text
-    status, _, text = call(
-        f"{ha_url}/api/config/config_entries/flow/{step['flow_id']}",
-        method="POST",
-        json_body={},
-        token=token,
-    )
-    assert status == 200, text
-    result = json.loads(text)
-    assert result["type"] == "create_entry", result
-    assert result["title"] == "Olivia Owner"
+    add_parqex(ha_url, sim_url, token)
 
     # The switches show the simulator's states.
     states = until(
-        lambda: (s := _states(ha_url, token)).get(FRONT_GATE) and s,
+        lambda: (s := states(ha_url, token)).get(FRONT_GATE) and s,
         "the switches",
     )
     assert {
@@ -161,7 +76,7 @@ def test_develop_end_to_end(develop: Develop) -> None:
     )
     assert status == 200, text
     # Accepted: the switch shows it at once, while the gate still travels.
-    assert _states(ha_url, token)[FRONT_GATE]["state"] == "on"
+    assert states(ha_url, token)[FRONT_GATE]["state"] == "on"
 
     def gate_state() -> str:
         status, _, text = call(f"{sim_url}/_sim/state")
@@ -171,16 +86,16 @@ def test_develop_end_to_end(develop: Develop) -> None:
     assert gate_state() == "CLOSED"
     until(lambda: gate_state() == "OPEN", "the front gate to open")
     until(
-        lambda: _states(ha_url, token)[
+        lambda: states(ha_url, token)[
             "sensor.parqex_controller_08848d_front_gate_last_operated_by"
         ]["state"]
         == "Olivia Owner",
         "who opened the front gate",
     )
-    assert _states(ha_url, token)[FRONT_GATE]["state"] == "on"
+    assert states(ha_url, token)[FRONT_GATE]["state"] == "on"
     event = until(
         lambda: (
-            e := _states(ha_url, token)[
+            e := states(ha_url, token)[
                 "event.parqex_controller_08848d_front_gate_access"
             ]
         )["attributes"].get("event_type")
@@ -245,7 +160,7 @@ def test_develop_end_to_end(develop: Develop) -> None:
     # Started again, nobody signs in again: the simulator kept its tokens.
     develop.start()
     states = until(
-        lambda: (s := _states(ha_url, token)).get(GARAGE, {}).get("state") == "off"
+        lambda: (s := states(ha_url, token)).get(GARAGE, {}).get("state") == "off"
         and s,
         "the switches after a restart",
         timeout=60,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from copy import deepcopy
 import logging
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
@@ -15,6 +16,8 @@ from custom_components.parqex.const import DOMAIN
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.const import (
     ATTR_ENTITY_ID,
+    EVENT_STATE_CHANGED,
+    EVENT_STATE_REPORTED,
     SERVICE_TURN_OFF,
     SERVICE_TURN_ON,
     STATE_OFF,
@@ -436,3 +439,38 @@ async def test_software_update_reaches_the_device(
     await tick(hass, freezer, 30)
     device = device_registry.async_get_device({(DOMAIN, CONTROLLER)})
     assert device.sw_version == "1.4.2"
+
+
+async def test_a_quiet_poll_writes_no_state(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Nothing moved: no entity writes its state; one moved: only its entities do."""
+    ours = {
+        entry.entity_id
+        for entry in er.async_entries_for_config_entry(
+            entity_registry, loaded_entry.entry_id
+        )
+    }
+    written: list[str] = []
+
+    @callback
+    def _written(event: Event) -> None:
+        written.append(event.data["entity_id"])
+
+    @callback
+    def _ours(event_data: Any) -> bool:
+        return event_data["entity_id"] in ours
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, _written, _ours)
+    hass.bus.async_listen(EVENT_STATE_REPORTED, _written, _ours)
+    await tick(hass, freezer, 30)
+    assert written == []
+
+    fake.record(GARAGE, "OPEN")
+    await tick(hass, freezer, 30)
+    assert GARAGE_SWITCH in written
+    assert {entity_registry.async_get(e).unique_id[:32] for e in written} == {GARAGE}

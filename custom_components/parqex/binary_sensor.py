@@ -70,6 +70,10 @@ class ParqExHeldOpenSensor(ParqExAccessPointEntity, BinarySensorEntity):
         """Initialize the held-open sensor of an access point."""
         super().__init__(coordinator, access_point, "held_open")
 
+    def _view(self) -> object:
+        # Held open is a matter of time: a poll that changes nothing else may change it.
+        return (super()._view(), self.available and self.is_on)
+
     @property
     def is_on(self) -> bool | None:
         """Return whether the access point is held open; None when unknown."""
@@ -95,6 +99,10 @@ class ParqExConnectivitySensor(ParqExControllerEntity, BinarySensorEntity):
     def __init__(self, coordinator: ParqExCoordinator, controller: Controller) -> None:
         """Initialize the connectivity sensor of a controller."""
         super().__init__(coordinator, controller, "connectivity")
+
+    def _view(self) -> object:
+        # A refused command (controller offline) changes it without a poll.
+        return (super()._view(), self.is_on)
 
     @property
     def is_on(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_platform, entity_registry as er
@@ -16,6 +17,11 @@ from .const import DOMAIN
 from .coordinator import ParqExConfigEntry, ParqExCoordinator, ParqExData
 from .history import access_event_signal
 from .models import AccessPoint, Controller, ToggleEvent
+
+
+def _controller_alone(controller: Controller | None) -> Controller | None:
+    """Return a controller without its access points: what entities show of it."""
+    return controller and replace(controller, access_points=())
 
 
 def controller_device_info(controller: Controller) -> DeviceInfo:
@@ -79,7 +85,35 @@ def async_track_entities(
     entry.async_on_unload(coordinator.async_add_listener(_add_new))
 
 
-class ParqExAccessPointEntity(CoordinatorEntity[ParqExCoordinator]):
+class ParqExEntity(CoordinatorEntity[ParqExCoordinator]):
+    """Writes its state only when what it shows changed.
+
+    Every poll updates the coordinator's listeners; a quiet poll (nothing moved)
+    would otherwise rewrite every entity's unchanged state.
+    """
+
+    _shown: object = None
+
+    def _view(self) -> object:
+        """Return what this entity's state is made of."""
+        raise NotImplementedError
+
+    async def async_added_to_hass(self) -> None:
+        """Remember what the first state showed."""
+        await super().async_added_to_hass()
+        self._shown = self._view()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state if the access point, controller or availability changed."""
+        view = self._view()
+        if view == self._shown:
+            return
+        self._shown = view
+        super()._handle_coordinator_update()
+
+
+class ParqExAccessPointEntity(ParqExEntity):
     """An entity of one access point, on its controller's device.
 
     Entities other than the switch carry the access point's name in theirs; a
@@ -124,6 +158,18 @@ class ParqExAccessPointEntity(CoordinatorEntity[ParqExCoordinator]):
             )
         )
 
+    def _view(self) -> object:
+        data = self.coordinator.data
+        access_point = data.access_points.get(self.door_id)
+        return (
+            self.available,
+            access_point,
+            access_point
+            and _controller_alone(data.controllers.get(access_point.controller_id)),
+            self.coordinator.requested_state(self.door_id),
+            self.coordinator.time_zone,
+        )
+
     @property
     def access_point(self) -> AccessPoint:
         """The access point as last synced."""
@@ -135,7 +181,7 @@ class ParqExAccessPointEntity(CoordinatorEntity[ParqExCoordinator]):
         return super().available and self.coordinator.is_usable(self.door_id)
 
 
-class ParqExControllerEntity(CoordinatorEntity[ParqExCoordinator]):
+class ParqExControllerEntity(ParqExEntity):
     """An entity about a controller itself (diagnostic data)."""
 
     _attr_has_entity_name = True
@@ -149,6 +195,10 @@ class ParqExControllerEntity(CoordinatorEntity[ParqExCoordinator]):
         self._attr_translation_key = key
         self._attr_unique_id = unique_id(controller.id, key)
         self._attr_device_info = controller_device_info(controller)
+
+    def _view(self) -> object:
+        controller = self.coordinator.data.controllers.get(self.controller_id)
+        return (self.available, _controller_alone(controller))
 
     @property
     def controller(self) -> Controller:
