@@ -30,6 +30,20 @@ from .helpers import set_up
 from .sim_helpers import Sim, simulator_session
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Options of scripts/bench and scripts/soak (the test run uses their defaults)."""
+    group = parser.getgroup("parqex evidence")
+    group.addoption(
+        "--bench", choices=["quick", "full"], default="quick", help="benchmark size"
+    )
+    group.addoption("--bench-report", type=Path, help="write the benchmark here")
+    group.addoption(
+        "--soak-hours", type=float, default=1.0, help="simulated hours of faults"
+    )
+    group.addoption("--soak-seed", type=int, default=2026, help="the fault schedule")
+    group.addoption("--soak-report", type=Path, help="write the soak table here")
+
+
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(
     enable_custom_integrations: None,

@@ -1,0 +1,1 @@
+"""Evidence: the benchmark against a naive poller, and the day of faults."""

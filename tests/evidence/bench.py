@@ -1,0 +1,467 @@
+"""`scripts/bench`: the integration and a naive poller, side by side, on the simulator.
+
+Everything runs in one Home Assistant (the test harness's, a real HomeAssistant
+core) against the simulator in its own process over loopback HTTP, except the
+start-up time, which is a real `scripts/develop` process started twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+import random
+import time
+from typing import Any
+
+import pytest
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.parqex.const import CONF_WEBHOOK_KEY, DOMAIN
+from custom_components.parqex.coordinator import ParqExCoordinator
+from custom_components.parqex.models import DoorState
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+
+from ..develop_helpers import Develop, add_parqex, onboard, states, until
+from ..flow_helpers import sign_in_with_simulator
+from .accounts import door_id, write_account
+from .measure import (
+    Cost,
+    Delays,
+    counting_writes,
+    cpu_ms,
+    peak_kib,
+    until_state,
+)
+from .naive import NaivePoller, naive_entity_id
+from .report import machine, table
+from .simulator import SimulatorProcess, simulator_process
+
+DOORS = 10
+TRAVEL_TIME = 3.0
+
+
+@dataclass(frozen=True)
+class BenchPlan:
+    """How big and how long: the full run, or the quick one that keeps it working."""
+
+    quick: bool
+    controllers: tuple[int, ...]
+    naive_up_to: int
+    changes: int
+    toggles: int
+    startup_controllers: int
+    # None: the integration's own 30 s. Quick mode polls both faster to finish soon.
+    poll: timedelta | None
+
+    @classmethod
+    def of(cls, quick: bool) -> BenchPlan:
+        if quick:
+            return cls(True, (1,), 1, 3, 1, 10, timedelta(seconds=2))
+        return cls(False, (1, 10, 100), 10, 20, 3, 10, None)
+
+    @property
+    def interval(self) -> timedelta:
+        return self.poll or timedelta(seconds=30)
+
+
+@dataclass
+class BenchResult:
+    """Every figure of one run."""
+
+    plan: BenchPlan
+    costs: dict[tuple[int, str], Cost] = field(default_factory=dict)
+    remote: dict[str, Delays] = field(default_factory=dict)
+    turn_on: dict[str, Delays] = field(default_factory=dict)
+    startup_seconds: float | None = None
+
+    def missing(self) -> list[str]:
+        """Figures the plan asked for that were not produced."""
+        missing = [
+            f"{what} of {poller} at {controllers} controllers"
+            for (controllers, poller), cost in self.costs.items()
+            for what, value in vars(cost).items()
+            if value is None
+        ]
+        for controllers in self.plan.controllers:
+            pollers = ["integration"]
+            if controllers <= self.plan.naive_up_to:
+                pollers.append("naive")
+            missing += [
+                f"costs of {poller} at {controllers} controllers"
+                for poller in pollers
+                if (controllers, poller) not in self.costs
+            ]
+        for name, delays in (
+            ("remote", self.remote),
+            ("turn_on", self.turn_on),
+        ):
+            for how in ("polled", "pushed", "naive"):
+                if how not in delays or delays[how].median is None:
+                    missing.append(f"{name} delay {how}")
+        if self.startup_seconds is None:
+            missing.append("start-up time")
+        return missing
+
+    def markdown(self) -> str:
+        """The report: machine, cost table, delay table."""
+        plan = self.plan
+        mode = (
+            f"quick mode: {plan.controllers[0]} controller, both poll every"
+            f" {plan.interval.total_seconds():.0f} s"
+            if plan.quick
+            else "full run: the integration's own 30 s polling"
+        )
+        costs = table(
+            [
+                "Controllers x access points",
+                "Poller",
+                "Requests, quiet poll",
+                "Requests, one door moving",
+                "CPU ms per refresh",
+                "Peak KiB per refresh",
+                "State writes, quiet poll",
+            ],
+            [
+                (
+                    f"{controllers} x {DOORS}",
+                    poller,
+                    cost.requests_quiet,
+                    cost.requests_moving,
+                    cost.cpu_ms,
+                    cost.peak_kib,
+                    cost.writes_quiet,
+                )
+                for (controllers, poller), cost in sorted(self.costs.items())
+            ],
+        )
+        delays = table(
+            [
+                "Seconds until Home Assistant shows it",
+                "Integration, polled",
+                "Integration, pushed",
+                "Naive",
+            ],
+            [
+                (
+                    f"{label} ({stat})",
+                    *(
+                        getattr(kind.get(how, Delays()), stat)
+                        for how in ("polled", "pushed", "naive")
+                    ),
+                )
+                for label, kind, count in (
+                    ("Remote change", self.remote, plan.changes),
+                    ("`switch.turn_on` to OPEN", self.turn_on, plan.toggles),
+                )
+                for stat in ("median", "p95")
+                if not (stat == "p95" and count < 5)
+            ],
+        )
+        return "\n".join(
+            [
+                "# Benchmark: the integration against a naive poller",
+                "",
+                machine(),
+                f"Run: {mode}. Produced by `scripts/bench"
+                f"{' --quick' if plan.quick else ''}`.",
+                "",
+                "## Cost of polling",
+                "",
+                "One refresh of every access point. The naive poller is what peer door"
+                " integrations do: one coordinator per access point polling `sync` and"
+                " that access point's history, writing its switch after every poll."
+                " CPU and memory are Home Assistant's (the simulator runs in its own"
+                " process); peak memory is what one refresh allocates at its peak,"
+                " measured with tracemalloc.",
+                "",
+                costs,
+                "",
+                "## Delays",
+                "",
+                f"With 1 controller of {DOORS} access points, and a door travel time of"
+                f" {TRAVEL_TIME:.0f} s. Remote change: someone uses a remote; median"
+                f" and 95th percentile over {plan.changes} changes made at random"
+                " moments of the polling cycle. `switch.turn_on` to OPEN: until"
+                " Home Assistant has ParqEx's word that the door is open (the switch"
+                f" itself shows on at once); over {plan.toggles} access point(s). The"
+                " naive poller has no push; it asks for a refresh after its command,"
+                " which still shows the door closed.",
+                "",
+                delays,
+                "",
+                "## Start-up",
+                "",
+                f"`scripts/develop` restarted with the integration set up and"
+                f" {plan.startup_controllers * DOORS} access points: "
+                + (
+                    f"{self.startup_seconds:.1f} s from starting it until every switch"
+                    " shows its state (Home Assistant, the frontend and the simulator)."
+                    if self.startup_seconds is not None
+                    else "not measured."
+                ),
+                "",
+            ]
+        )
+
+
+class Bench:
+    """Runs a plan in one Home Assistant."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        client: ClientSessionGenerator,
+        monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path,
+        plan: BenchPlan,
+    ) -> None:
+        self.hass = hass
+        self.client = client
+        self.monkeypatch = monkeypatch
+        self.tmp_path = tmp_path
+        self.plan = plan
+        self.result = BenchResult(plan)
+        self.rng = random.Random(11)
+        if plan.poll is not None:
+            monkeypatch.setattr(
+                "custom_components.parqex.coordinator.POLL_INTERVAL", plan.poll
+            )
+
+    async def run(self) -> BenchResult:
+        for controllers in self.plan.controllers:
+            await self.costs(controllers)
+        await self.delays()
+        self.result.startup_seconds = await self.hass.async_add_executor_job(
+            self.startup
+        )
+        return self.result
+
+    async def _sign_in(self, sim: SimulatorProcess) -> ConfigEntry:
+        self.monkeypatch.setenv("PARQEX_DEVELOPMENT_BASE_URL", sim.base)
+        entry = await sign_in_with_simulator(self.hass, self.client, sim.base)
+        await self.hass.async_block_till_done(wait_background_tasks=True)
+        return entry
+
+    async def _settled(self, work: Callable[[], Awaitable[None]]) -> None:
+        await work()
+        await self.hass.async_block_till_done(wait_background_tasks=True)
+
+    async def _cost(
+        self,
+        sim: SimulatorProcess,
+        refresh: Callable[[], Awaitable[None]],
+        entity_ids: list[str],
+    ) -> Cost:
+        async def settled() -> None:
+            await self._settled(refresh)
+
+        cost = Cost()
+        await settled()
+        await sim.requests()
+        with counting_writes(self.hass, entity_ids) as written:
+            await settled()
+        cost.requests_quiet = len(await sim.requests())
+        cost.writes_quiet = len(written)
+        cost.cpu_ms = await cpu_ms(settled)
+        cost.peak_kib = await peak_kib(settled)
+        moving = door_id(0, 0)
+        await sim.remote(moving, "OPEN")
+        await sim.requests()
+        await settled()
+        cost.requests_moving = len(await sim.requests())
+        await sim.remote(moving, "CLOSED")
+        await settled()
+        return cost
+
+    async def costs(self, controllers: int) -> None:
+        """Requests, writes, CPU and memory of one refresh, for both pollers."""
+        account = write_account(
+            self.tmp_path / f"account-{controllers}.json", controllers
+        )
+        async with simulator_process(account) as sim:
+            entry = await self._sign_in(sim)
+            coordinator: ParqExCoordinator = entry.runtime_data
+            ours = [
+                e.entity_id
+                for e in er.async_entries_for_config_entry(
+                    er.async_get(self.hass), entry.entry_id
+                )
+            ]
+            self.result.costs[(controllers, "integration")] = await self._cost(
+                sim, coordinator.async_refresh, ours
+            )
+            token = entry.data["token"]["access_token"]
+            # Alone, so that its polls do not count for the naive poller's.
+            await self.hass.config_entries.async_unload(entry.entry_id)
+            if controllers <= self.plan.naive_up_to:
+                doors = [
+                    door_id(c, d) for c in range(controllers) for d in range(DOORS)
+                ]
+                naive = NaivePoller(self.hass, sim.base, token, doors)
+                naive.start()
+                try:
+                    self.result.costs[(controllers, "naive")] = await self._cost(
+                        sim, naive.async_refresh, [naive_entity_id(d) for d in doors]
+                    )
+                finally:
+                    naive.stop()
+            await self.hass.config_entries.async_remove(entry.entry_id)
+
+    async def delays(self) -> None:
+        """Remote changes and commands, polled, pushed and naive, side by side."""
+        plan, hass = self.plan, self.hass
+        account = write_account(self.tmp_path / "account-delays.json", 1)
+        async with simulator_process(account, travel_time=TRAVEL_TIME) as sim:
+            entry = await self._sign_in(sim)
+            coordinator: ParqExCoordinator = entry.runtime_data
+            doors = [door_id(0, d) for d in range(DOORS)]
+            naive = NaivePoller(
+                hass,
+                sim.base,
+                entry.data["token"]["access_token"],
+                doors,
+                plan.interval,
+            )
+            naive.start()
+            await naive.async_refresh()
+            switches = {
+                d: er.async_get(hass).async_get_entity_id("switch", DOMAIN, d)
+                for d in doors
+            }
+            turn_on = self.result.turn_on
+            remote = self.result.remote
+            try:
+                turn_on["polled"] = await self._turn_on(
+                    coordinator, switches, doors[0:]
+                )
+                turn_on["naive"] = await self._naive_turn_on(
+                    naive, doors[plan.toggles :]
+                )
+                remote["polled"], remote["naive"] = await self._remote(
+                    sim, switches[doors[-1]], doors[-1], naive
+                )
+                await self._push(sim, entry)
+                turn_on["pushed"] = await self._turn_on(
+                    coordinator, switches, doors[2 * plan.toggles :]
+                )
+                remote["pushed"], _ = await self._remote(
+                    sim, switches[doors[-1]], doors[-1], None
+                )
+            finally:
+                naive.stop()
+            await hass.config_entries.async_remove(entry.entry_id)
+
+    async def _turn_on(
+        self,
+        coordinator: ParqExCoordinator,
+        switches: dict[str, str | None],
+        doors: list[str],
+    ) -> Delays:
+        delays = Delays()
+        for door in doors[: self.plan.toggles]:
+            reported: asyncio.Future[float] = self.hass.loop.create_future()
+
+            @callback
+            def _reported(door: str = door, done: Any = reported) -> None:
+                access_point = coordinator.data.access_points[door]
+                if access_point.state is DoorState.OPEN and not done.done():
+                    done.set_result(time.monotonic())
+
+            unlisten = coordinator.async_add_listener(_reported)
+            started = time.monotonic()
+            await self.hass.services.async_call(
+                "switch", "turn_on", {"entity_id": switches[door]}, blocking=True
+            )
+            try:
+                delays.seconds.append(await asyncio.wait_for(reported, 120) - started)
+            finally:
+                unlisten()
+        return delays
+
+    async def _naive_turn_on(self, naive: NaivePoller, doors: list[str]) -> Delays:
+        delays = Delays()
+        for door in doors[: self.plan.toggles]:
+            started = time.monotonic()
+            await naive.doors[door].async_toggle("OPEN")
+            shown = await until_state(self.hass, naive_entity_id(door), "on", 120)
+            delays.seconds.append(shown - started)
+        return delays
+
+    async def _remote(
+        self,
+        sim: SimulatorProcess,
+        switch: str | None,
+        door: str,
+        naive: NaivePoller | None,
+    ) -> tuple[Delays, Delays]:
+        assert switch is not None
+        ours, theirs = Delays(), Delays()
+        interval = self.plan.interval.total_seconds()
+        timeout = 3 * interval + 30
+        for _ in range(self.plan.changes):
+            # At a random moment of the polling cycle (pushed: just a moment later).
+            await asyncio.sleep(self.rng.uniform(0, interval if naive else 1.0))
+            shown = self.hass.states.get(switch)
+            assert shown is not None
+            wanted = "off" if shown.state == "on" else "on"
+            started = time.monotonic()
+            await sim.remote(door, "OPEN" if wanted == "on" else "CLOSED")
+            waits = [until_state(self.hass, switch, wanted, timeout)]
+            if naive is not None:
+                waits.append(
+                    until_state(self.hass, naive_entity_id(door), wanted, timeout)
+                )
+            seen = await asyncio.gather(*waits)
+            ours.seconds.append(seen[0] - started)
+            if naive is not None:
+                theirs.seconds.append(seen[1] - started)
+        return ours, theirs
+
+    async def _push(self, sim: SimulatorProcess, entry: ConfigEntry) -> None:
+        """Set up push as a user does: the URL to the simulator, the key back."""
+        client = await self.client()
+        url = str(client.make_url(f"/api/webhook/{entry.data['webhook_id']}"))
+        registered = await sim.control("POST", "/webhook", {"url": url})
+        flow = await self.hass.config_entries.options.async_init(entry.entry_id)
+        await self.hass.config_entries.options.async_configure(
+            flow["flow_id"], {CONF_WEBHOOK_KEY: registered["key"]}
+        )
+
+    def startup(self) -> float:
+        """Seconds from starting `scripts/develop` to every switch showing its state."""
+        controllers = self.plan.startup_controllers
+        account = write_account(self.tmp_path / "account-startup.json", controllers)
+        develop = Develop(self.tmp_path / "startup", "--account", str(account))
+        (self.tmp_path / "startup").mkdir()
+        count = controllers * DOORS
+
+        def shown(token: str) -> bool:
+            switches = [
+                s
+                for entity_id, s in states(develop.ha_url, token).items()
+                if entity_id.startswith("switch.")
+            ]
+            return len(switches) == count and all(
+                s["state"] in ("on", "off") for s in switches
+            )
+
+        try:
+            develop.start()
+            token = onboard(develop.ha_url)
+            add_parqex(develop.ha_url, develop.sim_url, token)
+            until(lambda: shown(token), "the switches", timeout=120)
+            develop.stop()
+            started = time.monotonic()
+            develop.start()
+            until(lambda: shown(token), "the switches after a restart", 300, 0.1)
+            seconds = time.monotonic() - started
+            develop.stop()
+        except BaseException:
+            develop.close()
+            raise
+        return seconds

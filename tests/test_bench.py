@@ -1,0 +1,38 @@
+"""scripts/bench in its quick mode, so that it keeps working: every figure produced.
+
+The figures themselves are not checked (they depend on the machine); see
+docs/benchmarks.md for a full run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from homeassistant.core import HomeAssistant
+
+from .evidence.bench import Bench, BenchPlan
+
+pytestmark = pytest.mark.usefixtures("socket_enabled", "current_request_with_host")
+
+
+async def test_bench(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    pytestconfig: pytest.Config,
+) -> None:
+    plan = BenchPlan.of(quick=pytestconfig.getoption("--bench") == "quick")
+    result = await Bench(hass, hass_client_no_auth, monkeypatch, tmp_path, plan).run()
+    report = result.markdown()
+    print(report)
+    assert result.missing() == []
+    # The quiet poll costs one request and rewrites nothing: what the README says.
+    integration = result.costs[(plan.controllers[0], "integration")]
+    assert integration.requests_quiet == 1
+    assert integration.writes_quiet == 0
+    if (path := pytestconfig.getoption("--bench-report")) is not None:
+        path.write_text(report, encoding="utf-8")
