@@ -59,6 +59,10 @@ async def parqex_middleware(
     fault = state.take_fault(str(entry["endpoint"]))
     if fault is not None and fault.delay:
         await asyncio.sleep(fault.delay)
+    if fault is not None and fault.reset and request.transport is not None:
+        entry["status"] = "reset"
+        request.transport.abort()
+        raise web.HTTPInternalServerError  # never sent: the connection is gone
     try:
         if fault is not None and (fault.status is not None or fault.malformed):
             response: web.StreamResponse = _fault_response(fault)

@@ -1,7 +1,7 @@
 """The control API (under /_sim/): play the rest of the world, and break things.
 
 Change a door as if someone used a remote, add or remove controllers and doors,
-revoke tokens, inject faults, move the clock, and read what was asked.
+revoke or expire tokens, inject faults, move the clock, and read what was asked.
 """
 
 from __future__ import annotations
@@ -184,6 +184,12 @@ async def revoke(request: web.Request) -> web.Response:
     return web.json_response({"revoked": state.tokens.revoke(user)})
 
 
+async def expire(request: web.Request) -> web.Response:
+    """End every access token now, as time does; refresh tokens still work."""
+    state = simulator_state(request)
+    return web.json_response({"expired": state.tokens.expire(state.clock.now())})
+
+
 async def add_fault(request: web.Request) -> web.Response:
     """Answer the next `count` requests to `endpoint` (or "*") with a fault."""
     state = simulator_state(request)
@@ -233,6 +239,7 @@ def add_routes(app: web.Application) -> None:
     router.add_delete(f"{PREFIX}/controllers/{{id}}", delete_controller)
     router.add_post(f"{PREFIX}/controllers/{{id}}/doors", add_door)
     router.add_post(f"{PREFIX}/revoke", revoke)
+    router.add_post(f"{PREFIX}/expire", expire)
     router.add_post(f"{PREFIX}/faults", add_fault)
     router.add_delete(f"{PREFIX}/faults", clear_faults)
     router.add_post(f"{PREFIX}/clock", advance_clock)

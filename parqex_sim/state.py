@@ -25,6 +25,8 @@ class Fault:
     delay: float = 0.0
     retry_after: str | None = None
     malformed: bool = False
+    # Close the connection without an answer, as a crashing proxy does.
+    reset: bool = False
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Fault:
@@ -38,6 +40,7 @@ class Fault:
             delay=float(raw.get("delay", 0.0)),
             retry_after=None if retry_after is None else str(retry_after),
             malformed=bool(raw.get("malformed", False)),
+            reset=bool(raw.get("reset", False)),
         )
 
 

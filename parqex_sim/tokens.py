@@ -130,6 +130,12 @@ class Tokens:
             self._by_access[grant.access_token] = grant
             self._by_refresh[grant.refresh_token] = grant
 
+    def expire(self, now: datetime) -> int:
+        """End every access token now (refresh tokens still work); return how many."""
+        for grant in self._by_access.values():
+            grant.access_expires = min(grant.access_expires, now)
+        return len(self._by_access)
+
     def revoke(self, user: User | None = None) -> int:
         """Revoke every grant (of one user, or all); return how many."""
         grants = {

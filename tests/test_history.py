@@ -281,3 +281,24 @@ async def test_a_vanished_access_point_is_not_asked_again(
     fake.history_queries.clear()
     await tick(hass, freezer, 30)
     assert fake.history_queries == []
+
+
+async def test_events_read_as_an_outage_ends_fire(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """What happened while ParqEx failed fires once it answers, though the poll
+    that reads it is the one that makes the entities available again.
+    """
+    fired = fired_events(hass, GARAGE_EVENT)
+    fake.fail("sync", Fault(500))
+    await tick(hass, freezer, 30)
+    assert hass.states.get(GARAGE_EVENT).state == "unavailable"
+    fake.record(GARAGE, "OPEN", user=GRACE)
+    freezer.tick(timedelta(seconds=1))
+    fake.record(GARAGE, "CLOSED", user=GRACE)
+    await tick(hass, freezer, 30)
+    assert [f["door_state"] for f in fired] == ["open", "closed"]
+    assert hass.states.get(GARAGE_EVENT).attributes["door_state"] == "closed"

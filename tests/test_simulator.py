@@ -7,6 +7,7 @@ import subprocess
 import sys
 from typing import Any
 
+import aiohttp
 import pytest
 
 from parqex_sim import Dialect
@@ -505,6 +506,39 @@ async def test_faults_for_n_requests(sim: Sim) -> None:
     await sim.request("DELETE", "/_sim/faults")
     assert (await sim.request("GET", f"{RESOURCES}sync", token))[0] == 200
     assert (await sim.request("POST", "/_sim/faults", json={"status": 1}))[0] == 400
+
+    # aiohttp sends a GET again once when a kept-alive connection drops: reset twice.
+    await sim.request(
+        "POST", "/_sim/faults", json={"endpoint": "sync", "reset": True, "count": 2}
+    )
+    with pytest.raises(aiohttp.ClientConnectionError):
+        await sim.request("GET", f"{RESOURCES}sync", token)
+    assert sim.state.requests[-1]["status"] == "reset"
+    assert (await sim.request("GET", f"{RESOURCES}sync", token))[0] == 200
+
+
+async def test_expired_access_tokens_refresh(sim: Sim) -> None:
+    """Access tokens end at once; their refresh token still gets a new pair."""
+    tokens = await sim.tokens()
+    status, body, _ = await sim.request("POST", "/_sim/expire")
+    assert (status, body) == (200, {"expired": 1})
+    assert (await sim.request("GET", f"{RESOURCES}sync", tokens["access_token"]))[
+        0
+    ] == 401
+    status, body, _ = await sim.request(
+        "POST",
+        TOKEN,
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": tokens["refresh_token"],
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+        },
+    )
+    assert status == 200, body
+    assert (await sim.request("GET", f"{RESOURCES}sync", body["access_token"]))[
+        0
+    ] == 200
 
 
 async def test_control_api_changes_the_world(sim: Sim) -> None:

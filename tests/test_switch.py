@@ -474,3 +474,28 @@ async def test_a_quiet_poll_writes_no_state(
     await tick(hass, freezer, 30)
     assert GARAGE_SWITCH in written
     assert {entity_registry.async_get(e).unique_id[:32] for e in written} == {GARAGE}
+
+
+async def test_controller_offline_is_logged_once_each_way(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Going offline is logged once, however long it lasts, and so is coming back."""
+    caplog.set_level(logging.INFO, logger="custom_components.parqex")
+    fake.device(CONTROLLER)["active"] = False
+    for _ in range(3):
+        await tick(hass, freezer, 30)
+    assert hass.states.get(GARAGE_SWITCH).state == STATE_UNAVAILABLE
+    fake.device(CONTROLLER)["active"] = True
+    for _ in range(3):
+        await tick(hass, freezer, 30)
+    assert hass.states.get(GARAGE_SWITCH).state == STATE_OFF
+    lines = [r.getMessage() for r in caplog.records if "08848D" in r.getMessage()]
+    assert lines == [
+        "ParqEx reports controller 08848D offline; its access points are"
+        " unavailable until it is back",
+        "ParqEx controller 08848D is online again",
+    ]

@@ -108,7 +108,9 @@ class ParqExAuthImplementation(AuthImplementation):
         error_code = (
             body.get("error", "unknown") if isinstance(body, dict) else "unknown"
         )
-        _LOGGER.error(
+        # Debug only: the caller says what it means (an outage of polling is
+        # logged once by the coordinator, a failed sign-in shows in the flow).
+        _LOGGER.debug(
             "ParqEx token request failed with status %s (%s)", status, error_code
         )
         url = URL(self.token_url)

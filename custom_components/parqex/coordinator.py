@@ -181,6 +181,7 @@ class ParqExCoordinator(DataUpdateCoordinator[ParqExData]):
 
     async def _async_update_data(self) -> ParqExData:
         """Fetch `sync`; set the next interval from rate limits and pending commands."""
+        self.history.hold()
         try:
             controllers = await self.client.async_get_controllers()
         except ParqExAuthError as err:
@@ -210,6 +211,7 @@ class ParqExCoordinator(DataUpdateCoordinator[ParqExData]):
         if self.settings is None:
             await self._async_read_settings()
         self._reload_if_renamed(data)
+        self._log_reachability(data)
         previous = self.data.access_points if self.data else {}
         self.history.note_moved(previous, data.access_points)
         if self.history.started:
@@ -223,6 +225,12 @@ class ParqExCoordinator(DataUpdateCoordinator[ParqExData]):
         self._sync_registries(data)
         return data
 
+    @callback
+    def _async_refresh_finished(self) -> None:
+        """Announce the poll's history news now that the entities are available."""
+        if self.last_update_success:
+            self.history.release()
+
     def _reload_if_renamed(self, data: ParqExData) -> None:
         """Entity names carry access point names; a reload renames them all."""
         previous = self.data.access_points if self.data else {}
@@ -232,6 +240,23 @@ class ParqExCoordinator(DataUpdateCoordinator[ParqExData]):
         ):
             _LOGGER.debug("An access point was renamed in ParqEx; reloading")
             self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
+
+    def _log_reachability(self, data: ParqExData) -> None:
+        """Log a controller going offline once, and once when it is back."""
+        previous = self.data.controllers if self.data else {}
+        for controller in data.controllers.values():
+            before = previous.get(controller.id)
+            if before is None or before.active == controller.active:
+                continue
+            serial = (controller.blackbox_code or controller.id)[-6:].upper()
+            if controller.active:
+                _LOGGER.info("ParqEx controller %s is online again", serial)
+            else:
+                _LOGGER.info(
+                    "ParqEx reports controller %s offline; its access points are"
+                    " unavailable until it is back",
+                    serial,
+                )
 
     async def async_start_history(self) -> None:
         """Read history once the entities listen: catches up on missed events."""

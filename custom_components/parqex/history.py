@@ -207,6 +207,8 @@ class AccessHistoryReader:
         self.refused: set[str] = set()
         self.last_error: str | None = None
         self._lock = asyncio.Lock()
+        # News kept during a poll (see hold); None: announce at once.
+        self._held: list[tuple[str, list[ToggleEvent]]] | None = None
 
     def note_moved(
         self,
@@ -259,16 +261,35 @@ class AccessHistoryReader:
                     # ParqEx may record the event a little after the state changes.
                     self._spend_attempt(door_id)
                 if new:
-                    async_dispatcher_send(
-                        self._hass, access_event_signal(self._entry_id, door_id), new
-                    )
+                    self._announce(door_id, new)
 
     def announce_pushed(self, event: ToggleEvent) -> None:
         """Announce a pushed event unless history (or a push) announced it."""
         if self.announced.take_pushed(event):
-            async_dispatcher_send(
-                self._hass, access_event_signal(self._entry_id, event.door_id), [event]
-            )
+            self._announce(event.door_id, [event])
+
+    def hold(self) -> None:
+        """Keep news until `release`: during a poll, entities are not ready.
+
+        The poll that ends an outage reads what happened meanwhile, while the
+        entities still count as unavailable; an event fired then would be lost.
+        """
+        if self._held is None:
+            self._held = []
+
+    def release(self) -> None:
+        """Announce the news kept since `hold`, in order."""
+        held, self._held = self._held or [], None
+        for door_id, events in held:
+            self._announce(door_id, events)
+
+    def _announce(self, door_id: str, events: list[ToggleEvent]) -> None:
+        if self._held is not None:
+            self._held.append((door_id, events))
+            return
+        async_dispatcher_send(
+            self._hass, access_event_signal(self._entry_id, door_id), events
+        )
 
     def _spend_attempt(self, door_id: str) -> None:
         attempts = self._pending[door_id] - 1

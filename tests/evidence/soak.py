@@ -1,0 +1,655 @@
+"""`scripts/soak`: Home Assistant against the simulator through a day of faults.
+
+Home Assistant (the test harness's HomeAssistant core, started afresh at each
+restart on the same storage) runs the integration against the simulator over
+loopback HTTP. Both share a sped-up clock: time only passes when the soak moves
+it, so a simulated day takes minutes. After each episode of trouble closes, and
+after one more poll, the invariants are checked (see `Soak.check`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+import gc
+import logging
+import random
+import time
+import tracemalloc
+from typing import Any
+
+import aiohttp
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    async_test_home_assistant,
+)
+
+from custom_components.parqex.const import DOMAIN
+from custom_components.parqex.coordinator import ParqExCoordinator
+from custom_components.parqex.entity import owner_id
+from homeassistant import loader
+from homeassistant.components.application_credentials import (
+    ClientCredential,
+    async_import_client_credential,
+)
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+from parqex_sim.state import SimulatorState
+
+from ..sim_helpers import CLIENT_ID, CLIENT_SECRET, GUEST, OWNER, OWNER_ID
+from .schedule import MALFORMED_SYNC, OUTAGE_KINDS, Episode, Schedule
+
+COORDINATOR_LOGGER = "custom_components.parqex.coordinator"
+DOWN = "Error fetching parqex data"
+UP = "Fetching parqex data recovered"
+# Warnings the schedule may cause on purpose; anything else is a finding.
+EXPECTED_WARNINGS = (
+    "has not reported it within",  # a command during an outage
+    "Setup of parqex is taking over",  # the harness's own clock, frozen meanwhile
+)
+CHANNELS = ("Remote", "Keypad", "ParqEx App", "Bluetooth")
+
+
+@dataclass
+class SoakResult:
+    """What one run injected, and what held."""
+
+    dialect: str
+    seed: int
+    hours: float
+    real_seconds: float = 0.0
+    injected: Counter[str] = field(default_factory=Counter)
+    polls: int = 0
+    remote_changes: int = 0
+    commands: int = 0
+    commands_refused: int = 0
+    restarts: int = 0
+    token_refreshes: int = 0
+    checks: int = 0
+    events_expected: int = 0
+    events_fired: int = 0
+    outages: int = 0
+    logged_down: int = 0
+    logged_up: int = 0
+    reauths: int = 0
+    # (simulated hour, KiB held by objects allocated in custom_components/parqex)
+    memory: list[tuple[float, float]] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)
+
+
+class Soak:
+    """One run of a schedule against one simulator (one dialect)."""
+
+    def __init__(
+        self,
+        schedule: Schedule,
+        dialect: str,
+        sim: SimulatorState,
+        base: str,
+        freezer: FrozenDateTimeFactory,
+        caplog: pytest.LogCaptureFixture,
+        config_dir: str,
+    ) -> None:
+        self.schedule = schedule
+        self.sim = sim
+        self.base = base
+        self.freezer = freezer
+        self.caplog = caplog
+        self.config_dir = config_dir
+        self.rng = random.Random(schedule.seed + 1)
+        self.result = SoakResult(dialect, schedule.seed, schedule.seconds / 3600)
+        self.started = dt_util.utcnow()
+        self.hass: HomeAssistant | None = None
+        self.entry_id = ""
+        # When Home Assistant first showed each access point: its history counts
+        # from then on (the first reading of an access point is quiet).
+        self.known_since: dict[str, datetime] = {}
+        self.fired: dict[str, list[tuple[Any, ...]]] = {}
+        self._log_mark = 0
+        self._added = 0
+        self._refresh_token = ""
+        self._next_sample = 0.0
+        self._entry: dict[str, Any] = {}
+
+    # -- the clock ----------------------------------------------------------------
+
+    @property
+    def elapsed(self) -> float:
+        return (dt_util.utcnow() - self.started).total_seconds()
+
+    async def settle(self) -> None:
+        """Let everything due run; while Home Assistant waits on a timer (a
+        request that hangs until its timeout), let simulated time flow.
+        """
+        hass = self.running
+        loop = asyncio.get_running_loop()
+        for _ in range(600):
+            done = asyncio.ensure_future(
+                hass.async_block_till_done(wait_background_tasks=True)
+            )
+            # Real time: the loop's own clock is frozen with the rest.
+            pause = loop.run_in_executor(None, time.sleep, 0.05)
+            await asyncio.wait({done, pause}, return_when=asyncio.FIRST_COMPLETED)
+            if done.done():
+                done.result()
+                return
+            await pause
+            done.cancel()
+            self.freezer.tick(1)
+            async_fire_time_changed(hass)
+        raise AssertionError("Home Assistant never settled")
+
+    async def advance(self, seconds: float) -> None:
+        """Let simulated time pass, in steps no longer than a poll."""
+        while seconds > 0:
+            step = min(seconds, 30.0)
+            seconds -= step
+            self.freezer.tick(step)
+            async_fire_time_changed(self.running)
+            await self.settle()
+
+    async def polls(self, count: int) -> None:
+        """Wait for the integration's next `count` polls, at its own interval."""
+        for _ in range(count):
+            interval = self.coordinator.update_interval
+            assert interval is not None
+            await self.advance(interval.total_seconds() + 1)
+
+    # -- Home Assistant -----------------------------------------------------------
+
+    @property
+    def running(self) -> HomeAssistant:
+        assert self.hass is not None
+        return self.hass
+
+    @property
+    def entry(self) -> ConfigEntry:
+        entry = self.running.config_entries.async_get_entry(self.entry_id)
+        assert entry is not None
+        return entry
+
+    @property
+    def coordinator(self) -> ParqExCoordinator:
+        coordinator: ParqExCoordinator = self.entry.runtime_data
+        return coordinator
+
+    async def start(self, first: bool) -> None:
+        """Start Home Assistant with the integration (signed in the first time)."""
+        hass = self.running
+        # As the test plugin's enable_custom_integrations does.
+        hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
+        if first:
+            assert await async_setup_component(hass, "application_credentials", {})
+            await async_import_client_credential(
+                hass, DOMAIN, ClientCredential(CLIENT_ID, CLIENT_SECRET), DOMAIN
+            )
+            self._entry = self.signed_in_entry()
+        # The test harness keeps no core.config_entries: the entry goes over as
+        # Home Assistant writes it at its final write (the rest is in storage).
+        entry = MockConfigEntry(**self._entry)
+        entry.add_to_hass(hass)
+        self.entry_id = entry.entry_id
+        hass.bus.async_listen(EVENT_STATE_CHANGED, self._fired)
+        assert await async_setup_component(hass, DOMAIN, {})
+        await self.settle()
+        self._refresh_token = self.entry.data["token"]["refresh_token"]
+        now = dt_util.utcnow()
+        for door_id in self.coordinator.data.access_points:
+            self.known_since.setdefault(door_id, now)
+
+    def signed_in_entry(self) -> dict[str, Any]:
+        """The config entry of the owner, as the sign-in leaves it."""
+        owner = self.sim.account.user_by_email(OWNER)
+        assert owner is not None
+        grant = self.sim.tokens.issue(CLIENT_ID, owner, self.sim.clock.now())
+        lifetime = self.sim.tokens.access_lifetime.total_seconds()
+        return {
+            "domain": DOMAIN,
+            "title": "Olivia Owner",
+            "unique_id": OWNER_ID,
+            "version": 1,
+            "minor_version": 2,
+            "data": {
+                "auth_implementation": DOMAIN,
+                "token": {
+                    "access_token": grant.access_token,
+                    "refresh_token": grant.refresh_token,
+                    "token_type": "Bearer",
+                    "expires_in": lifetime,
+                    "expires_at": time.time() + lifetime,
+                },
+                "webhook_id": "soak",
+            },
+        }
+
+    def keep_entry(self) -> None:
+        """Remember the entry as Home Assistant's final write stores it."""
+        entry = self.entry
+        self._entry = {
+            **self._entry,
+            "entry_id": entry.entry_id,
+            "title": entry.title,
+            "version": entry.version,
+            "minor_version": entry.minor_version,
+            "data": dict(entry.data),
+            "options": dict(entry.options),
+        }
+
+    @callback
+    def _fired(self, event: Event[Any]) -> None:
+        """Collect every firing of an access event entity (a restore is none)."""
+        new, old = event.data["new_state"], event.data["old_state"]
+        if not event.data["entity_id"].startswith("event.") or new is None or not old:
+            return
+        # A firing is stamped with the current time (in milliseconds); a restored
+        # state, or one available again, is not.
+        stamp = dt_util.parse_datetime(new.state)
+        if stamp is None or abs(stamp - dt_util.utcnow()) >= timedelta(milliseconds=1):
+            return
+        entity = er.async_get(self.running).async_get(event.data["entity_id"])
+        if entity is None or entity.platform != DOMAIN:
+            return
+        a = new.attributes
+        fired = (a["door_state"], a["channel"], a["success"], a["toggled_at"])
+        self.fired.setdefault(owner_id(entity.unique_id), []).append(fired)
+
+    # -- the world ----------------------------------------------------------------
+
+    async def control(self, method: str, path: str, body: Any = None) -> Any:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.request(method, f"{self.base}/_sim{path}", json=body) as response,
+        ):
+            assert response.status < 300, await response.text()
+            return await response.json()
+
+    def usable_doors(self) -> list[tuple[str, str]]:
+        """(door id, state) of doors Home Assistant shows that can be operated."""
+        owner = self.sim.account.user_by_email(OWNER)
+        assert owner is not None
+        return [
+            (door.id, door.state)
+            for controller, door, _, _ in self.sim.account.doors_of(owner)
+            if controller.active and door.active and door.id in self.known_since
+        ]
+
+    async def remote_change(self) -> None:
+        """Someone uses a remote (now and then one that fails), or Home Assistant."""
+        doors = self.usable_doors()
+        if not doors:
+            return
+        door_id, door_state = self.rng.choice(doors)
+        wanted = "CLOSED" if door_state == "OPEN" else "OPEN"
+        if self.rng.random() < 0.15:
+            await self.command(door_id, wanted)
+            return
+        await self.control(
+            "POST",
+            f"/doors/{door_id}/state",
+            {
+                "state": wanted,
+                "user": self.rng.choice([OWNER, GUEST]),
+                "channel": self.rng.choice(CHANNELS),
+                "success": self.rng.random() > 0.1,
+            },
+        )
+        self.result.remote_changes += 1
+        # ParqEx's times have whole seconds: one change per second at most.
+        await self.advance(1)
+
+    async def command(self, door_id: str, wanted: str) -> None:
+        """Turn the switch on or off, as an automation does; it may be refused."""
+        entity_id = er.async_get(self.running).async_get_entity_id(
+            "switch", DOMAIN, door_id
+        )
+        self.result.commands += 1
+        try:
+            await self.running.services.async_call(
+                "switch",
+                "turn_on" if wanted == "OPEN" else "turn_off",
+                {"entity_id": entity_id},
+                blocking=True,
+            )
+        except HomeAssistantError:
+            self.result.commands_refused += 1
+        await self.advance(1)
+
+    # -- episodes -----------------------------------------------------------------
+
+    async def episode(self, episode: Episode) -> bool:
+        """Cause one kind of trouble, let it pass; True: restart Home Assistant."""
+        kind, detail = episode.kind, episode.detail
+        self.result.injected[kind] += 1
+        if OUTAGE_KINDS[kind]:
+            self.result.outages += 1
+        sync_faults: dict[str, dict[str, Any]] = {
+            "5xx burst": {"status": detail.get("status"), "count": detail.get("polls")},
+            "timeout": {"delay": 60},
+            "connection reset": {"reset": True, "count": 2 * detail.get("polls", 1)},
+            "429 with Retry-After": {
+                "status": 429,
+                "retry_after": str(detail.get("retry_after")),
+            },
+            "429 without Retry-After": {"status": 429},
+            "truncated body": {"malformed": True},
+            "malformed body": {"status": 200, "body": MALFORMED_SYNC},
+        }
+        if kind in sync_faults:
+            await self.control(
+                "POST", "/faults", {"endpoint": "sync", **sync_faults[kind]}
+            )
+            await self.polls(1)
+            if self.rng.random() < 0.7:
+                await self.remote_change()
+            await self.polls(max(0, detail.get("polls", 1) - 1))
+            # The window closes (a reset may have gone unused: aiohttp sends a GET
+            # again once when a kept-alive connection drops).
+            await self.control("DELETE", "/faults")
+        elif kind == "expired access token":
+            await self.control("POST", "/expire")
+        elif kind == "refused refresh":
+            await self.control("POST", "/expire")
+            await self.control("POST", "/faults", {"endpoint": "token", "status": 503})
+            await self.polls(1)
+        elif kind == "restart after token refresh":
+            await self.refresh_token_soon()
+            return True
+        elif kind == "controller offline":
+            await self.controller_offline(int(detail["polls"]))
+        else:
+            await self.change_doors(kind)
+        return False
+
+    async def refresh_token_soon(self) -> None:
+        """Let the access token come within its refresh margin, and one poll run."""
+        expires_at = float(self.entry.data["token"]["expires_at"])
+        await self.advance(max(0.0, expires_at - time.time() - 15))
+        before = self.entry.data["token"]["refresh_token"]
+        await self.polls(1)
+        after = self.entry.data["token"]["refresh_token"]
+        if after == before:
+            self.result.findings.append("no token refresh before the restart")
+
+    async def controller_offline(self, polls: int) -> None:
+        owner = self.sim.account.user_by_email(OWNER)
+        assert owner is not None
+        active = sorted(
+            {c.id for c, _, _, _ in self.sim.account.doors_of(owner) if c.active}
+        )
+        if not active:
+            return
+        controller = self.rng.choice(active)
+        await self.control("PATCH", f"/controllers/{controller}", {"active": False})
+        await self.polls(polls)
+        await self.control("PATCH", f"/controllers/{controller}", {"active": True})
+
+    async def change_doors(self, kind: str) -> None:
+        owner = self.sim.account.user_by_email(OWNER)
+        assert owner is not None
+        controllers = [
+            c for c in self.sim.account.controllers if c.owner == owner.email
+        ]
+        if kind == "door added":
+            controller = self.rng.choice(controllers)
+            self._added += 1
+            await self.control(
+                "POST",
+                f"/controllers/{controller.id}/doors",
+                {
+                    "id": f"{self._added:032x}",
+                    "name": f"Added door {self._added}",
+                    "entity_number": len(controller.doors) + 1,
+                    "state": "CLOSED",
+                },
+            )
+        elif kind == "door renamed":
+            doors = [d for c in controllers for d in c.doors]
+            door = self.rng.choice(doors)
+            await self.control(
+                "PATCH",
+                f"/doors/{door.id}",
+                {
+                    "name": f"{door.name.split(' (')[0]}"
+                    f" ({self.rng.randint(1, 999)})"
+                },
+            )
+        else:
+            doors = [d for c in controllers if len(c.doors) > 1 for d in c.doors]
+            if doors:
+                # History of a door ParqEx no longer has cannot be read: let the
+                # integration read what happened before it goes.
+                await self.polls(1)
+                await self.control("DELETE", f"/doors/{self.rng.choice(doors).id}")
+
+    # -- invariants ---------------------------------------------------------------
+
+    def check(self, episode: Episode | None, *, final: bool = False) -> None:
+        """Home Assistant shows what the simulator holds; events, logs, tokens hold."""
+        self.result.checks += 1
+        self.check_view()
+        self.check_events(final)
+        self.check_logs(episode)
+        self.check_tokens()
+
+    def check_view(self) -> None:
+        hass = self.running
+        owner = self.sim.account.user_by_email(OWNER)
+        assert owner is not None
+        doors = {
+            door.id: (controller, door, name)
+            for controller, door, name, _ in self.sim.account.doors_of(owner)
+        }
+        now = dt_util.utcnow()
+        for door_id in doors:
+            self.known_since.setdefault(door_id, now)
+        entities = er.async_entries_for_config_entry(er.async_get(hass), self.entry_id)
+        switches = {e.unique_id: e.entity_id for e in entities if e.domain == "switch"}
+        assert set(switches) == set(doors), "switches differ from the simulator's doors"
+        for door_id, (controller, door, name) in doors.items():
+            state = hass.states.get(switches[door_id])
+            assert state is not None
+            wanted = (
+                ("on" if door.state == "OPEN" else "off")
+                if controller.active and door.active
+                else STATE_UNAVAILABLE
+            )
+            assert state.state == wanted, f"{name}: {state.state}, not {wanted}"
+            assert state.attributes["friendly_name"].endswith(name)
+        batteries = {
+            owner_id(e.unique_id): e.entity_id
+            for e in entities
+            if e.unique_id.endswith("_sensor_battery")
+        }
+        for door_id, entity_id in batteries.items():
+            controller, door, _ = doors[door_id]
+            state = hass.states.get(entity_id)
+            assert state is not None
+            if controller.active and door.active:
+                assert state.state == str(door.bluetooth_sensor_battery_level)
+        devices = dr.async_entries_for_config_entry(dr.async_get(hass), self.entry_id)
+        shown = {
+            ident: device.sw_version
+            for device in devices
+            for domain, ident in device.identifiers
+            if domain == DOMAIN
+        }
+        assert shown == {
+            controller.id: controller.software_version
+            for controller, _, _ in doors.values()
+        }
+
+    def check_events(self, final: bool) -> None:
+        """Every event of the simulator's history fired once, in order, no other.
+
+        History is read when an access point moves (or at a start): a failed
+        attempt that left it as it was fires with its next move. Until the final
+        start, such a tail of failed attempts may still wait.
+        """
+        expected: dict[str, list[tuple[Any, ...]]] = {}
+        for event in self.sim.account.history:
+            since = self.known_since.get(event.door_id)
+            if since is None or event.at < since:
+                continue
+            expected.setdefault(event.door_id, []).append(
+                (
+                    event.door_state.lower(),
+                    event.channel,
+                    event.was_success,
+                    event.at.replace(microsecond=0).isoformat(),
+                )
+            )
+        if not final:
+            for door, events in expected.items():
+                while (
+                    events
+                    and not events[-1][2]
+                    and len(events) > len(self.fired.get(door, []))
+                ):
+                    events.pop()
+        expected = {door: events for door, events in expected.items() if events}
+        fired = {door: list(events) for door, events in self.fired.items() if events}
+        differ = {
+            door: (fired.get(door), expected.get(door))
+            for door in set(fired) | set(expected)
+            if fired.get(door) != expected.get(door)
+        }
+        assert not differ, f"fired, and in ParqEx's history: {differ}"
+        self.result.events_expected = sum(len(e) for e in expected.values())
+        self.result.events_fired = sum(len(e) for e in fired.values())
+
+    def check_logs(self, episode: Episode | None) -> None:
+        """One line down and one up per outage; no traceback, no unexpected error."""
+        records = self.caplog.records[self._log_mark :]
+        self._log_mark = len(self.caplog.records)
+        down = [r for r in records if r.getMessage().startswith(DOWN)]
+        up = [r for r in records if r.getMessage().startswith(UP)]
+        self.result.logged_down += len(down)
+        self.result.logged_up += len(up)
+        outage = episode is not None and OUTAGE_KINDS[episode.kind]
+        what = episode.kind if episode else "start"
+        assert (len(down), len(up)) == (
+            (1, 1) if outage else (0, 0)
+        ), f"{what}: logged {len(down)} down, {len(up)} up"
+        if episode is not None and episode.kind == "controller offline":
+            lines = [r.getMessage() for r in records if "controller" in r.getMessage()]
+            assert len([line for line in lines if "offline" in line]) == 1, lines
+            assert len([line for line in lines if "online again" in line]) == 1, lines
+        for record in records:
+            assert record.exc_info is None, f"traceback: {record.getMessage()}"
+            message = record.getMessage()
+            if record.levelno >= logging.ERROR:
+                assert message.startswith(DOWN), f"error logged: {message}"
+            elif (
+                record.levelno >= logging.WARNING
+                # asyncio's slow-callback notes measure the frozen clock's jumps.
+                and record.name != "asyncio"
+                and not any(expected in message for expected in EXPECTED_WARNINGS)
+            ):
+                self.result.findings.append(f"{what}: warning: {message}")
+
+    def check_tokens(self) -> None:
+        """Loaded, never asking to sign in again, with a refresh token that works."""
+        hass = self.running
+        flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+        self.result.reauths = len(
+            [f for f in flows if f["context"].get("source") == "reauth"]
+        )
+        assert self.result.reauths == 0, "Home Assistant asks to sign in again"
+        assert self.entry.state is ConfigEntryState.LOADED
+        refresh_token = self.entry.data["token"]["refresh_token"]
+        if refresh_token != self._refresh_token:
+            self.result.token_refreshes += 1
+            self._refresh_token = refresh_token
+        assert self.sim.tokens.dump(), "the simulator holds no grant"
+        assert refresh_token in {g["refresh_token"] for g in self.sim.tokens.dump()}
+
+    def sample_memory(self) -> None:
+        """What objects allocated in the integration's code hold now."""
+        gc.collect()
+        snapshot = tracemalloc.take_snapshot().filter_traces(
+            [tracemalloc.Filter(True, "*custom_components/parqex/*")]
+        )
+        held = sum(stat.size for stat in snapshot.statistics("filename"))
+        self.result.memory.append((self.elapsed / 3600, held / 1024))
+
+    # -- the run ------------------------------------------------------------------
+
+    async def run(self) -> SoakResult:
+        """Run the whole schedule, restarting Home Assistant where it says."""
+        started = time.monotonic()
+        queue: list[tuple[float, Callable[[], Any] | Episode]] = sorted(
+            [(e.at, e) for e in self.schedule.episodes]
+            + [(t, self.remote_change) for t in self.schedule.remote_changes],
+            key=lambda item: item[0],
+        )
+        tracemalloc.start()
+        try:
+            run = 0
+            while True:
+                run += 1
+                async with async_test_home_assistant(
+                    config_dir=self.config_dir
+                ) as hass:
+                    self.hass = hass
+                    await self.start(first=run == 1)
+                    await self.polls(1)
+                    # After the schedule, Home Assistant starts once more: a start
+                    # reads every access point's history, so now even failed
+                    # attempts that nothing followed have fired.
+                    finishing = not queue and run > 1
+                    self.check(None, final=finishing)
+                    if not finishing:
+                        queue, restart = await self._run_queue(queue)
+                        if not restart:
+                            await self.polls(2)
+                            self.check(None)
+                            self.sample_memory()
+                    await hass.config_entries.async_unload(self.entry_id)
+                    self.keep_entry()
+                    await hass.async_stop(force=True)
+                if finishing:
+                    break
+                self.result.restarts += 1
+                # Down for a second: a restored event is not mistaken for a firing.
+                self.freezer.tick(1)
+        finally:
+            tracemalloc.stop()
+            self.hass = None
+        self.result.real_seconds = time.monotonic() - started
+        self.result.polls = len(
+            [r for r in self.sim.requests if r["endpoint"] == "sync"]
+        )
+        return self.result
+
+    async def _run_queue(
+        self, queue: list[tuple[float, Callable[[], Any] | Episode]]
+    ) -> tuple[list[tuple[float, Callable[[], Any] | Episode]], bool]:
+        while queue:
+            at, item = queue.pop(0)
+            if at > self.elapsed:
+                await self.advance(at - self.elapsed)
+            if self.elapsed >= self._next_sample:
+                self.sample_memory()
+                self._next_sample += min(3600.0, self.schedule.seconds / 6)
+            if isinstance(item, Episode):
+                restart = await self.episode(item)
+                if restart:
+                    return queue, True
+                # Closed: Home Assistant shows it all within one poll.
+                await self.polls(1)
+                self.check(item)
+            else:
+                await item()
+        await self.advance(max(0.0, self.schedule.seconds - self.elapsed))
+        return queue, False
