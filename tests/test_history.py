@@ -302,3 +302,20 @@ async def test_events_read_as_an_outage_ends_fire(
     await tick(hass, freezer, 30)
     assert [f["door_state"] for f in fired] == ["open", "closed"]
     assert hass.states.get(GARAGE_EVENT).attributes["door_state"] == "closed"
+
+
+async def test_events_of_a_controller_gone_offline_fire(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Opened just before its controller went offline: ParqEx's history has it."""
+    fired = fired_events(hass, GARAGE_EVENT)
+    fake.record(GARAGE, "OPEN", user=GRACE)
+    fake.device(CONTROLLER)["active"] = False
+    await tick(hass, freezer, 30)
+    assert hass.states.get("switch.parqex_controller_08848d_garage").state == (
+        "unavailable"
+    )
+    assert [f["door_state"] for f in fired] == ["open"]

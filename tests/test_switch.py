@@ -131,6 +131,25 @@ async def test_turn_on_polls_fast_until_open(
     assert fake.calls["sync"] == syncs + 4
 
 
+async def test_moved_by_someone_else_after_the_command(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Opened as asked, then closed by a remote before a poll saw it open: the
+    switch shows ParqEx's CLOSED at once, not the requested OPEN for a minute.
+    """
+    fake.travel_syncs = 1000
+    await _switch(hass, SERVICE_TURN_ON, GARAGE_SWITCH)
+    await tick(hass, freezer, 5)
+    assert hass.states.get(GARAGE_SWITCH).state == STATE_ON
+    freezer.tick(1)
+    fake.record(GARAGE, "CLOSED", channel="Remote")
+    await tick(hass, freezer, 5)
+    assert hass.states.get(GARAGE_SWITCH).state == STATE_OFF
+
+
 async def test_turn_off_closes(
     hass: HomeAssistant,
     fake: FakeParqEx,

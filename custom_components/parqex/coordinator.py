@@ -132,6 +132,8 @@ class ParqExCoordinator(DataUpdateCoordinator[ParqExData]):
         self.client = client
         self._last_toggle: dict[str, datetime] = {}
         self._awaited_states: dict[str, DoorState] = {}
+        # When ParqEx accepted the last command for each access point.
+        self._commanded_at: dict[str, datetime] = {}
         self._fast_poll_until: datetime | None = None
         # Controllers that answered a toggle with 404 (offline) since the last sync.
         self._unreachable: set[str] = set()
@@ -217,10 +219,7 @@ class ParqExCoordinator(DataUpdateCoordinator[ParqExData]):
         if self.history.started:
             await self.history.async_read(data.access_points, self.account_today())
         self._unreachable.clear()
-        for door_id, wanted in list(self._awaited_states.items()):
-            access_point = data.access_points.get(door_id)
-            if access_point is None or access_point.state == wanted:
-                del self._awaited_states[door_id]
+        self._forget_answered_commands(data.access_points)
         self.update_interval = self._regular_interval()
         self._sync_registries(data)
         return data
@@ -283,11 +282,28 @@ class ParqExCoordinator(DataUpdateCoordinator[ParqExData]):
             )
             if pushed != access_point:
                 self.data = self.data.with_access_point(pushed)
-                if self._awaited_states.get(event.door_id) == event.door_state:
-                    del self._awaited_states[event.door_id]
+                self._forget_answered_commands(self.data.access_points)
                 self.async_update_listeners()
         self.history.announce_pushed(event)
         return True
+
+    def _forget_answered_commands(
+        self, access_points: Mapping[str, AccessPoint]
+    ) -> None:
+        """Stop showing requested states ParqEx shows, or has moved on from.
+
+        An access point that moved after the command (someone moved it since)
+        shows what ParqEx reports at once, not after the fast-polling minute.
+        """
+        for door_id, wanted in list(self._awaited_states.items()):
+            access_point = access_points.get(door_id)
+            moved = access_point and self.as_utc(access_point.last_toggled)
+            if (
+                access_point is None
+                or access_point.state == wanted
+                or (moved and moved > self._commanded_at[door_id])
+            ):
+                del self._awaited_states[door_id]
 
     def requested_state(self, door_id: str) -> DoorState | None:
         """Return the state ParqEx accepted a command for and sync has not shown."""
@@ -369,6 +385,7 @@ class ParqExCoordinator(DataUpdateCoordinator[ParqExData]):
             raise self._command_error(err, access_point, name) from err
         self._last_toggle[access_point.id] = now
         self._awaited_states[access_point.id] = door_state
+        self._commanded_at[access_point.id] = now
         self._fast_poll_until = now + FAST_POLL_DURATION
         self.update_interval = FAST_POLL_INTERVAL
         self._schedule_refresh()

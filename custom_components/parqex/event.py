@@ -90,6 +90,19 @@ class ParqExAccessEvent(ParqExAccessPointEntity, EventEntity):
         self.async_listen_toggle_events(self._handle_toggle_events)
 
     @property
+    def available(self) -> bool:
+        """Available while ParqEx answers, even with the controller offline.
+
+        ParqEx keeps the history of an offline controller's access points: what
+        happened just before it went offline still fires (an unavailable event
+        entity would drop it).
+        """
+        return (
+            self.coordinator.last_update_success
+            and self.door_id in self.coordinator.data.access_points
+        )
+
+    @property
     def icon(self) -> str | None:
         """Show what happened last: opened, closed or a failed attempt."""
         return _EVENT_ICONS.get(self.state_attributes.get("event_type") or "")

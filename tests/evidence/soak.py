@@ -437,10 +437,16 @@ class Soak:
     def check(self, episode: Episode | None, *, final: bool = False) -> None:
         """Home Assistant shows what the simulator holds; events, logs, tokens hold."""
         self.result.checks += 1
-        self.check_view()
-        self.check_events(final)
-        self.check_logs(episode)
-        self.check_tokens()
+        try:
+            self.check_view()
+            self.check_events(final)
+            self.check_logs(episode)
+            self.check_tokens()
+        except AssertionError as err:
+            what = episode.kind if episode else "a start"
+            raise AssertionError(
+                f"after {what}, {self.elapsed / 3600:.2f} h into the run: {err}"
+            ) from err
 
     def check_view(self) -> None:
         hass = self.running
