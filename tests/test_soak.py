@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from pathlib import Path
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
@@ -58,6 +59,7 @@ async def test_soak(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
     pytestconfig: pytest.Config,
+    hass_storage: dict[str, Any],
     soak_results: list[SoakResult],
     dialect: str,
 ) -> None:
@@ -67,7 +69,20 @@ async def test_soak(
     schedule = make_schedule(seed, hours)
     async with running_simulator(DIALECTS[dialect]) as (base, sim):
         monkeypatch.setenv("PARQEX_DEVELOPMENT_BASE_URL", base)
-        soak = Soak(schedule, dialect, sim, base, freezer, caplog, str(tmp_path))
+        # pytest keeps every record for its report too: the soak's records are
+        # read once, so both go (the memory measured is the integration's).
+        report = pytestconfig.pluginmanager.get_plugin("logging-plugin").report_handler
+        soak = Soak(
+            schedule,
+            dialect,
+            sim,
+            base,
+            freezer,
+            caplog,
+            str(tmp_path),
+            hass_storage,
+            report.reset,
+        )
         result = await soak.run()
     assert sum(result.injected.values()) == len(schedule.episodes)
     assert result.events_fired == result.events_expected > 0
