@@ -124,12 +124,12 @@ class Develop:
         )
         return self.process
 
-    def stop(self) -> float:
+    def stop(self, timeout: float = 90) -> float:
         """Stop as Ctrl-C does; return how many seconds it took."""
         assert self.process is not None
         started = time.monotonic()
         self.process.send_signal(signal.SIGINT)
-        assert self.process.wait(timeout=90) == 0
+        assert self.process.wait(timeout=timeout) == 0
         return time.monotonic() - started
 
     def close(self) -> None:

@@ -454,13 +454,14 @@ class Bench:
             develop.start()
             token = onboard(develop.ha_url)
             add_parqex(develop.ha_url, develop.sim_url, token)
-            until(lambda: shown(token), "the switches", timeout=120)
-            develop.stop()
+            until(lambda: shown(token), "the switches", timeout=300)
+            # A loaded machine stops Home Assistant slowly; this is not measured.
+            develop.stop(timeout=600)
             started = time.monotonic()
             develop.start()
             until(lambda: shown(token), "the switches after a restart", 300, 0.1)
             seconds = time.monotonic() - started
-            develop.stop()
+            develop.stop(timeout=600)
         except BaseException:
             develop.close()
             raise

@@ -627,7 +627,12 @@ class Soak:
             if isinstance(o, ParqExEntity | ParqExCoordinator)
         ]
         coordinators = [o for o in alive if isinstance(o, ParqExCoordinator)]
-        entities = {o.entity_id for o in alive if isinstance(o, ParqExEntity)}
+        # Stopped instances the test harness still holds keep theirs.
+        entities = {
+            o.entity_id
+            for o in alive
+            if isinstance(o, ParqExEntity) and o.hass is self.running
+        }
         running = [o for o in coordinators if o.hass is self.running]
         assert running == [self.coordinator], f"{len(running)} coordinators alive"
         shown = {
