@@ -13,7 +13,14 @@ import urllib.request
 
 import pytest
 
-from .develop_helpers import Develop, add_parqex, call, onboard, states, until
+from .develop_helpers import (
+    Develop,
+    add_parqex,
+    call,
+    onboard,
+    states as ha_states,
+    until,
+)
 
 FRONT_GATE = "switch.parqex_controller_08848d_front_gate"
 GARAGE = "switch.parqex_controller_08848d_garage"
@@ -25,7 +32,7 @@ def _remote_change_seconds(
 ) -> float:
     """Move the garage by remote; return the seconds until Home Assistant shows it."""
     want = "on" if door_state == "OPEN" else "off"
-    assert states(ha_url, token)[GARAGE]["state"] != want
+    assert ha_states(ha_url, token)[GARAGE]["state"] != want
     started = time.monotonic()
     status, _, text = call(
         f"{sim_url}/_sim/doors/{GARAGE_ID}/state",
@@ -34,7 +41,7 @@ def _remote_change_seconds(
     )
     assert status == 200, text
     until(
-        lambda: states(ha_url, token)[GARAGE]["state"] == want,
+        lambda: ha_states(ha_url, token)[GARAGE]["state"] == want,
         f"the garage to show {want}",
         timeout=90,
         every=0.02,
@@ -51,7 +58,7 @@ def test_develop_end_to_end(develop: Develop) -> None:
 
     # The switches show the simulator's states.
     states = until(
-        lambda: (s := states(ha_url, token)).get(FRONT_GATE) and s,
+        lambda: (s := ha_states(ha_url, token)).get(FRONT_GATE) and s,
         "the switches",
     )
     assert {
@@ -76,7 +83,7 @@ def test_develop_end_to_end(develop: Develop) -> None:
     )
     assert status == 200, text
     # Accepted: the switch shows it at once, while the gate still travels.
-    assert states(ha_url, token)[FRONT_GATE]["state"] == "on"
+    assert ha_states(ha_url, token)[FRONT_GATE]["state"] == "on"
 
     def gate_state() -> str:
         status, _, text = call(f"{sim_url}/_sim/state")
@@ -86,16 +93,16 @@ def test_develop_end_to_end(develop: Develop) -> None:
     assert gate_state() == "CLOSED"
     until(lambda: gate_state() == "OPEN", "the front gate to open")
     until(
-        lambda: states(ha_url, token)[
+        lambda: ha_states(ha_url, token)[
             "sensor.parqex_controller_08848d_front_gate_last_operated_by"
         ]["state"]
         == "Olivia Owner",
         "who opened the front gate",
     )
-    assert states(ha_url, token)[FRONT_GATE]["state"] == "on"
+    assert ha_states(ha_url, token)[FRONT_GATE]["state"] == "on"
     event = until(
         lambda: (
-            e := states(ha_url, token)[
+            e := ha_states(ha_url, token)[
                 "event.parqex_controller_08848d_front_gate_access"
             ]
         )["attributes"].get("event_type")
@@ -160,7 +167,7 @@ def test_develop_end_to_end(develop: Develop) -> None:
     # Started again, nobody signs in again: the simulator kept its tokens.
     develop.start()
     states = until(
-        lambda: (s := states(ha_url, token)).get(GARAGE, {}).get("state") == "off"
+        lambda: (s := ha_states(ha_url, token)).get(GARAGE, {}).get("state") == "off"
         and s,
         "the switches after a restart",
         timeout=60,
