@@ -131,6 +131,9 @@ def port_free(port: int) -> bool:
 
 
 def main() -> int:
+    # Started in the background by a script, Ctrl-C (SIGINT) arrives ignored, and
+    # Python then keeps ignoring it: take it back, so that Ctrl-C always stops both.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     args, sim_args = parse_args()
     for port in (args.ha_port, args.sim_port):
         if not port_free(port):
