@@ -455,7 +455,7 @@ class Bench:
             token = onboard(develop.ha_url)
             add_parqex(develop.ha_url, develop.sim_url, token)
             until(lambda: shown(token), "the switches", timeout=300)
-            # A loaded machine stops Home Assistant slowly; this is not measured.
+            # Stopping is not measured; a slow stop (a busy machine) is allowed.
             develop.stop(timeout=600)
             started = time.monotonic()
             develop.start()
