@@ -105,6 +105,15 @@ async def allow(
     return parse_qs(urlsplit(location).query)
 
 
+async def sim_control(
+    session: aiohttp.ClientSession, base: str, method: str, path: str, body: Any = None
+) -> Any:
+    """Call the simulator's control API (`/_sim/...`) and return its JSON."""
+    async with session.request(method, f"{base}/_sim{path}", json=body) as response:
+        assert response.status < 300, await response.text()
+        return await response.json()
+
+
 AUTHORIZE = "/oauth/v2/endpoints/authorization/"
 TOKEN = "/oauth/v2/endpoints/token/"
 RESOURCES = "/oauth/v1/endpoints/"
@@ -168,6 +177,20 @@ class Sim:
         assert status == 200, body
         token: dict[str, Any] = body
         return token
+
+    async def refresh(self, refresh_token: str) -> tuple[int, Any]:
+        """Ask for a new token pair with a refresh token: status and body."""
+        status, body, _ = await self.request(
+            "POST",
+            TOKEN,
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": refresh_token,
+                "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET,
+            },
+        )
+        return status, body
 
 
 async def simulator_session(

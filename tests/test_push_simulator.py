@@ -24,7 +24,7 @@ from homeassistant.util import dt as dt_util
 from parqex_sim.state import SimulatorState
 
 from .flow_helpers import sign_in_with_simulator
-from .sim_helpers import FRONT_GATE, running_simulator
+from .sim_helpers import FRONT_GATE, running_simulator, sim_control
 
 pytestmark = pytest.mark.usefixtures("socket_enabled", "current_request_with_host")
 
@@ -36,12 +36,18 @@ class Pushing:
     """Home Assistant signed in to the simulator, with push on."""
 
     def __init__(
-        self, hass: HomeAssistant, base: str, sim: SimulatorState, entry: ConfigEntry
+        self,
+        hass: HomeAssistant,
+        base: str,
+        sim: SimulatorState,
+        entry: ConfigEntry,
+        session: aiohttp.ClientSession,
     ) -> None:
         self.hass = hass
         self.base = base
         self.sim = sim
         self.entry = entry
+        self.session = session
         self.fired: list[dict[str, Any]] = []
 
         @callback
@@ -53,12 +59,7 @@ class Pushing:
         hass.bus.async_listen("state_changed", _fired)
 
     async def control(self, method: str, path: str, body: Any = None) -> Any:
-        async with (
-            aiohttp.ClientSession() as session,
-            session.request(method, f"{self.base}/_sim{path}", json=body) as response,
-        ):
-            assert response.status < 300, await response.text()
-            return await response.json()
+        return await sim_control(self.session, self.base, method, path, body)
 
     async def remote(self, door_state: str, *faults: dict[str, Any]) -> None:
         """Change the gate by remote, with faults for its deliveries (one per user)."""
@@ -105,12 +106,15 @@ async def pushing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncGenerator[Pushing]:
     """Signed in as the owner; the simulator delivers to Home Assistant's server."""
-    async with running_simulator(travel_time=0.05) as (base, sim):
+    async with (
+        running_simulator(travel_time=0.05) as (base, sim),
+        aiohttp.ClientSession() as session,
+    ):
         monkeypatch.setenv("PARQEX_DEVELOPMENT_BASE_URL", base)
         entry = await sign_in_with_simulator(hass, hass_client_no_auth, base)
         client = await hass_client_no_auth()
         url = str(client.make_url(f"/api/webhook/{entry.data['webhook_id']}"))
-        pushing = Pushing(hass, base, sim, entry)
+        pushing = Pushing(hass, base, sim, entry, session)
         registered = await pushing.control("POST", "/webhook", {"url": url})
         result = await hass.config_entries.options.async_init(entry.entry_id)
         await hass.config_entries.options.async_configure(

@@ -11,13 +11,10 @@ import pytest
 from parqex_sim import persist
 
 from .sim_helpers import (
-    CLIENT_ID,
-    CLIENT_SECRET,
     GARAGE,
     GUEST,
     OWNER,
     RESOURCES,
-    TOKEN,
     Sim,
     simulator_session,
 )
@@ -60,16 +57,7 @@ async def test_restart_keeps_tokens_doors_history_and_webhooks(tmp_path: Path) -
         )
         assert sim.state.clock.offset.total_seconds() == 60
         # The refresh token still rotates; the guest's grant is there too.
-        status, body, _ = await sim.request(
-            "POST",
-            TOKEN,
-            data={
-                "grant_type": "refresh_token",
-                "refresh_token": tokens["refresh_token"],
-                "client_id": CLIENT_ID,
-                "client_secret": CLIENT_SECRET,
-            },
-        )
+        status, body = await sim.refresh(tokens["refresh_token"])
         assert status == 200, body
         status, _, _ = await sim.request(
             "GET", f"{RESOURCES}sync", guest["access_token"]

@@ -525,16 +525,7 @@ async def test_expired_access_tokens_refresh(sim: Sim) -> None:
     assert (await sim.request("GET", f"{RESOURCES}sync", tokens["access_token"]))[
         0
     ] == 401
-    status, body, _ = await sim.request(
-        "POST",
-        TOKEN,
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": tokens["refresh_token"],
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-        },
-    )
+    status, body = await sim.refresh(tokens["refresh_token"])
     assert status == 200, body
     assert (await sim.request("GET", f"{RESOURCES}sync", body["access_token"]))[
         0

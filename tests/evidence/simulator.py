@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 
 from ..develop_helpers import ROOT, free_port
-from ..sim_helpers import REDIRECT_URI
+from ..sim_helpers import REDIRECT_URI, sim_control
 
 
 class SimulatorProcess:
@@ -24,11 +24,7 @@ class SimulatorProcess:
 
     async def control(self, method: str, path: str, body: Any = None) -> Any:
         """Call the control API (`/_sim/...`) and return its JSON."""
-        async with self.session.request(
-            method, f"{self.base}/_sim{path}", json=body
-        ) as response:
-            assert response.status < 300, await response.text()
-            return await response.json()
+        return await sim_control(self.session, self.base, method, path, body)
 
     async def requests(self) -> list[dict[str, Any]]:
         """What clients asked since the log was last cleared, and clear it."""

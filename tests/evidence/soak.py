@@ -51,7 +51,7 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from parqex_sim.state import SimulatorState
 
-from ..sim_helpers import CLIENT_ID, CLIENT_SECRET, GUEST, OWNER, OWNER_ID
+from ..sim_helpers import CLIENT_ID, CLIENT_SECRET, GUEST, OWNER, OWNER_ID, sim_control
 from .schedule import MALFORMED_SYNC, OUTAGE_KINDS, Episode, Schedule
 
 COORDINATOR_LOGGER = "custom_components.parqex.coordinator"
@@ -63,6 +63,19 @@ EXPECTED_WARNINGS = (
     "PARQEX_DEVELOPMENT_BASE_URL is in use",  # the simulator, on purpose
 )
 CHANNELS = ("Remote", "Keypad", "ParqEx App", "Bluetooth")
+# The simulator's `sync` fault for each kind of trouble that is one, from its detail.
+SYNC_FAULTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "5xx burst": lambda d: {"status": d["status"], "count": d["polls"]},
+    "timeout": lambda d: {"delay": 60},
+    "connection reset": lambda d: {"reset": True, "count": 2 * d["polls"]},
+    "429 with Retry-After": lambda d: {
+        "status": 429,
+        "retry_after": str(d["retry_after"]),
+    },
+    "429 without Retry-After": lambda d: {"status": 429},
+    "truncated body": lambda d: {"malformed": True},
+    "malformed body": lambda d: {"status": 200, "body": MALFORMED_SYNC},
+}
 
 
 def _second(event: str) -> tuple[str, str]:
@@ -133,6 +146,7 @@ class Soak:
         self._refresh_token = ""
         self._next_sample = 0.0
         self._entry: dict[str, Any] = {}
+        self.session: aiohttp.ClientSession | None = None
 
     # -- the clock ----------------------------------------------------------------
 
@@ -282,12 +296,8 @@ class Soak:
     # -- the world ----------------------------------------------------------------
 
     async def control(self, method: str, path: str, body: Any = None) -> Any:
-        async with (
-            aiohttp.ClientSession() as session,
-            session.request(method, f"{self.base}/_sim{path}", json=body) as response,
-        ):
-            assert response.status < 300, await response.text()
-            return await response.json()
+        assert self.session is not None
+        return await sim_control(self.session, self.base, method, path, body)
 
     def usable_doors(self) -> list[tuple[str, str]]:
         """(door id, state) of doors Home Assistant shows that can be operated."""
@@ -348,21 +358,9 @@ class Soak:
         self.result.injected[kind] += 1
         if OUTAGE_KINDS[kind]:
             self.result.outages += 1
-        sync_faults: dict[str, dict[str, Any]] = {
-            "5xx burst": {"status": detail.get("status"), "count": detail.get("polls")},
-            "timeout": {"delay": 60},
-            "connection reset": {"reset": True, "count": 2 * detail.get("polls", 1)},
-            "429 with Retry-After": {
-                "status": 429,
-                "retry_after": str(detail.get("retry_after")),
-            },
-            "429 without Retry-After": {"status": 429},
-            "truncated body": {"malformed": True},
-            "malformed body": {"status": 200, "body": MALFORMED_SYNC},
-        }
-        if kind in sync_faults:
+        if kind in SYNC_FAULTS:
             await self.control(
-                "POST", "/faults", {"endpoint": "sync", **sync_faults[kind]}
+                "POST", "/faults", {"endpoint": "sync", **SYNC_FAULTS[kind](detail)}
             )
             await self.polls(1)
             if self.rng.random() < 0.7:
@@ -676,6 +674,7 @@ class Soak:
             key=lambda item: item[0],
         )
         tracemalloc.start()
+        self.session = aiohttp.ClientSession()
         try:
             run = 0
             while True:
@@ -706,6 +705,7 @@ class Soak:
                 # Down for a second: a restored event is not mistaken for a firing.
                 self.freezer.tick(1)
         finally:
+            await self.session.close()
             tracemalloc.stop()
             self.hass = None
         self.result.real_seconds = os.times().elapsed - started
