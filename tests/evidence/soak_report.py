@@ -32,6 +32,10 @@ def markdown(results: Sequence[SoakResult], command: str) -> str:
                 *(r.checks for r in results),
             ),
             (
+                "Polls added before a check: a door moved by itself during the last",
+                *(r.repolls for r in results),
+            ),
+            (
                 "Home Assistant's view equal to the simulator's at every check",
                 *("yes" for _ in results),
             ),
@@ -80,9 +84,10 @@ def markdown(results: Sequence[SoakResult], command: str) -> str:
             " of simulated time one kind of trouble starts (each kind in turn, in a"
             " seeded order); someone uses a remote about every two minutes"
             " throughout, and now and then an automation turns a switch on or off."
-            " After each fault window closes and one more poll, every invariant below"
-            " is checked; a run stops at the first that fails, so a table exists"
-            " only for runs in which all held.",
+            " After each fault window closes and one more poll (one more again while"
+            " a door moved by itself during the last: travel, auto-close), every"
+            " invariant below is checked; a run stops at the first that fails, so a"
+            " table exists only for runs in which all held.",
             "",
             "## Faults injected",
             "",
