@@ -214,6 +214,13 @@ def main() -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        stop_both(processes)
+
+
+def stop_both(processes: tuple[subprocess.Popen[bytes], ...]) -> None:
+    """Stop Home Assistant and the simulator; a second Ctrl-C stops them at once."""
+    try:
+        print("Stopping both (Ctrl-C again: at once).", flush=True)
         # SIGTERM is how Home Assistant expects to be stopped: quickly, cleanly.
         for process in processes:
             if process.poll() is None:
@@ -223,6 +230,14 @@ def main() -> int:
                 process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 process.kill()
+    except KeyboardInterrupt:
+        print("Stopping both at once.", flush=True)
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+    # Nothing is left running, whichever way they ended.
+    for process in processes:
+        process.wait()
 
 
 if __name__ == "__main__":

@@ -124,11 +124,18 @@ class Develop:
         )
         return self.process
 
-    def stop(self, timeout: float = 90) -> float:
-        """Stop as Ctrl-C does; return how many seconds it took."""
+    def stop(self, timeout: float = 90, *, twice: bool = False) -> float:
+        """Stop as Ctrl-C does (twice: again while it stops); return the seconds."""
         assert self.process is not None
         started = time.monotonic()
         self.process.send_signal(signal.SIGINT)
+        if twice:
+            until(
+                lambda: b"Stopping both" in self.log_path.read_bytes(),
+                "scripts/develop to begin stopping",
+                every=0.02,
+            )
+            self.process.send_signal(signal.SIGINT)
         assert self.process.wait(timeout=timeout) == 0
         return time.monotonic() - started
 

@@ -178,4 +178,10 @@ def test_develop_end_to_end(develop: Develop) -> None:
     )
     # Loaded, not waiting for a new sign-in (a refused token would fail setup).
     assert [e["state"] for e in json.loads(text)] == ["loaded"], text
-    develop.stop()
+
+    # Ctrl-C twice: the second stops both at once, and leaves neither running.
+    develop.stop(twice=True)
+    assert "Stopping both at once." in develop.log_path.read_text(errors="replace")
+    for url in (ha_url, sim_url):
+        with pytest.raises(OSError):
+            urllib.request.urlopen(url, timeout=5)  # noqa: S310

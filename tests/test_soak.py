@@ -17,7 +17,7 @@ from homeassistant.core import HomeAssistant
 from parqex_sim import Dialect
 
 from .evidence.schedule import make_schedule
-from .evidence.soak import Soak, SoakResult
+from .evidence.soak import Soak, SoakResult, memory_growth
 from .evidence.soak_report import markdown
 from .sim_helpers import running_simulator
 
@@ -88,3 +88,15 @@ async def test_soak(
     assert result.events_fired == result.events_expected > 0
     soak_results.append(result)
     print(result)
+
+
+def test_memory_growth_is_found() -> None:
+    """The soak's memory invariant: a steady rise fails it, noise does not."""
+    steady = [78.0, 86.5, 86.8, 74.1, 92.9, 83.9, 95.9, 76.6, 90.4, 82.4, 93.9, 95.9]
+    assert memory_growth(steady) is None
+    rising = [80.0 + 4 * hour for hour in range(24)]
+    assert memory_growth(rising) == (
+        "memory grew: 124 KiB at most in the first half of the run,"
+        " 172 KiB in the second"
+    )
+    assert memory_growth([80.0]) == "too few memory samples"

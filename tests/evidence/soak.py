@@ -22,7 +22,7 @@ import random
 import time
 import tracemalloc
 from typing import Any
-from unittest.mock import Mock
+from unittest.mock import Mock, NonCallableMock
 
 import aiohttp
 from freezegun.api import FrozenDateTimeFactory
@@ -63,6 +63,8 @@ EXPECTED_WARNINGS = (
     "PARQEX_DEVELOPMENT_BASE_URL is in use",  # the simulator, on purpose
 )
 CHANNELS = ("Remote", "Keypad", "ParqEx App", "Bluetooth")
+# How far above the first half's largest memory sample the second half's may go.
+GROWTH_ALLOWED = 1.25
 # The simulator's `sync` fault for each kind of trouble that is one, from its detail.
 SYNC_FAULTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "5xx burst": lambda d: {"status": d["status"], "count": d["polls"]},
@@ -81,6 +83,23 @@ SYNC_FAULTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 def _second(event: str) -> tuple[str, str]:
     """Sort key of an event as kept here: its time (the last field), then all."""
     return (event.rpartition("|")[2], event)
+
+
+def memory_growth(samples: list[float]) -> str | None:
+    """Why memory grew, or None: the second half of the samples must stay within
+    a quarter above the first half's largest (samples vary by some KiB with what
+    is pending at the moment: a poll's history, a command's wait).
+    """
+    half = len(samples) // 2
+    if not half:
+        return "too few memory samples"
+    first, second = max(samples[:half]), max(samples[half:])
+    if second <= first * GROWTH_ALLOWED:
+        return None
+    return (
+        f"memory grew: {first:.0f} KiB at most in the first half of the run,"
+        f" {second:.0f} KiB in the second"
+    )
 
 
 @dataclass
@@ -671,6 +690,14 @@ class Soak:
             mocked = getattr(getattr(Store, name), "mock", None)
             if isinstance(mocked, Mock):
                 mocked.reset_mock()
+        # Others remember the Home Assistant instances it stopped (one a restart).
+        for mocked in gc.get_objects():
+            if isinstance(mocked, NonCallableMock) and any(
+                isinstance(arg, HomeAssistant) and arg is not self.running
+                for call in mocked.mock_calls
+                for arg in call.args
+            ):
+                mocked.reset_mock()
         gc.collect()
         self.check_objects()
         snapshot = tracemalloc.take_snapshot().filter_traces(
@@ -678,6 +705,11 @@ class Soak:
         )
         held = sum(stat.size for stat in snapshot.statistics("filename"))
         self.result.memory.append((self.elapsed / 3600, held / 1024))
+
+    def check_memory(self) -> None:
+        """Memory did not grow across the run."""
+        grown = memory_growth([kib for _, kib in self.result.memory])
+        assert grown is None, grown
 
     # -- the run ------------------------------------------------------------------
 
@@ -725,6 +757,7 @@ class Soak:
             await self.session.close()
             tracemalloc.stop()
             self.hass = None
+        self.check_memory()
         self.result.real_seconds = os.times().elapsed - started
         self.result.polls = len(
             [r for r in self.sim.requests if r["endpoint"] == "sync"]
