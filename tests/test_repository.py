@@ -242,3 +242,14 @@ def test_release_zip_is_what_hacs_expects() -> None:
     assert hacs["zip_release"] is True
     assert f'zip -r "${{GITHUB_WORKSPACE}}/{hacs["filename"]}"' in script
     assert "cd custom_components/parqex" in script
+
+
+def test_documents_link_to_files_that_exist() -> None:
+    """Relative links in the README and docs lead somewhere (the evidence tables)."""
+    for document in (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))):
+        text = document.read_text(encoding="utf-8")
+        targets = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text)
+        local = [t for t in targets if not re.match(r"[a-z]+:", t)]
+        missing = [t for t in local if not (document.parent / t).exists()]
+        assert not missing, f"{document.name} links to missing files: {missing}"
+    assert "docs/benchmarks.md" in (ROOT / "README.md").read_text(encoding="utf-8")
