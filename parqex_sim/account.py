@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 DEFAULT_ACCOUNT = Path(__file__).parent / "accounts" / "default.json"
 TIMESTAMP = "%Y-%m-%d %H:%M:%S"
+# Real controllers check in with ParqEx about once a minute, each at its own second.
+CHECK_IN_PERIOD = 60
 
 
 def _text(at: datetime, zone: str) -> str:
@@ -190,6 +192,16 @@ class Account:
         return any(door.id == door_id for _, door, _, _ in self.doors_of(user))
 
     # -- answers ------------------------------------------------------------------
+
+    def check_in(self, now: datetime) -> None:
+        """Move the last contact of controllers online, as their check-ins do."""
+        for controller in self.controllers:
+            if not controller.active:
+                continue
+            phase = sum(controller.id.encode()) % CHECK_IN_PERIOD
+            since = (now.timestamp() - phase) % CHECK_IN_PERIOD
+            latest = (now - timedelta(seconds=since)).replace(microsecond=0)
+            controller.last_contact = max(controller.last_contact, latest)
 
     def sync(self, user: User) -> dict[str, Any]:
         """Return the `sync` answer for a user: their controllers, doors and names."""

@@ -60,6 +60,7 @@ async def sync(request: web.Request) -> web.Response:
     if request.method.lower() != state.dialect.sync_method:
         return web.Response(status=405, text="Method Not Allowed")
     user = _user(request)
+    state.account.check_in(state.clock.now())
     return web.json_response(_envelope(**state.account.sync(user)))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -75,6 +76,9 @@ class FakeParqEx:
         self.history_queries: list[dict[str, str]] = []
         # Door moves wait this many syncs before they show, like a real gate's travel.
         self.travel_syncs = 1
+        # Answers held back, once made, until the test sets the event: a request
+        # in flight while something else happens.
+        self.hold: dict[str, asyncio.Event] = {}
         self._moving: dict[str, tuple[str, int]] = {}
         for method in ("GET", "POST"):
             mock.request(
@@ -173,6 +177,13 @@ class FakeParqEx:
     async def _handle(
         self, method: str, url: URL, data: Any
     ) -> AiohttpClientMockResponse:
+        response = self._answer(method, url, data)
+        gate = self.hold.get(url.path.rstrip("/").rsplit("/", 1)[-1])
+        if gate is not None:
+            await gate.wait()
+        return response
+
+    def _answer(self, method: str, url: URL, data: Any) -> AiohttpClientMockResponse:
         headers = self._mock.mock_calls[-1][3] or {}
         if url.path == TOKEN_PATH:
             return self._token(method, url, data)

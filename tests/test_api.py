@@ -123,13 +123,13 @@ async def test_sync_parses_published_sample(
     assert first.id == "9d9e5e0e093a06d5f16e1116d108d0c7"
     assert first.blackbox_code == "20000c2a6908848d"
     assert first.software_version == "0"
-    assert first.last_contact == datetime(2020, 12, 18, 18, 47, 25)
+    assert first.last_contact == datetime(2020, 12, 18, 18, 47, 25, tzinfo=UTC)
     assert first.time_before_door_open_alert == 900
     kitty, garage = first.access_points
     assert kitty.name == "Kitty"
     assert kitty.state is DoorState.OPEN
     assert kitty.user_relationship == "Has Access"
-    assert kitty.last_toggled == datetime(2020, 12, 18, 18, 32, 25)
+    assert kitty.last_toggled == datetime(2020, 12, 18, 18, 32, 25, tzinfo=UTC)
     assert garage.bluetooth_sensor is True
     assert garage.bluetooth_sensor_battery_level == 87
     assert garage.controller_id == first.id
@@ -400,7 +400,7 @@ async def test_tolerant_field_types(server: Server, client: ParqExClient) -> Non
     assert door.entity_number == 2
     assert door.door_auto_close_delay is None
     assert door.bluetooth_sensor_battery_level is None
-    assert door.last_toggled == datetime(2021, 3, 4)
+    assert door.last_toggled == datetime(2021, 3, 4, tzinfo=UTC)
     assert door.name == ""
 
 

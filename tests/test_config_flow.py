@@ -70,7 +70,7 @@ async def test_full_flow(
     assert result["result"].unique_id == USER_ID
     # Its own secret webhook id, for ParqEx's pushes.
     assert len(result["data"]["webhook_id"]) == 64
-    assert (result["result"].version, result["result"].minor_version) == (1, 2)
+    assert (result["result"].version, result["result"].minor_version) == (1, 3)
     token = result["data"]["token"]
     assert token["access_token"] in fake.access_tokens
     assert token["refresh_token"] == fake.refresh_token
@@ -268,7 +268,7 @@ async def test_no_secret_in_debug_log(
     first_token = dict(entry.data["token"])
     # Force a refresh through a rejected access token.
     fake.access_tokens.discard(first_token["access_token"])
-    await entry.runtime_data.async_refresh()
+    await entry.runtime_data.coordinator.async_refresh()
     await entry.runtime_data.client.async_get_user_settings()
     assert entry.data["token"]["refresh_token"] != first_token["refresh_token"]
     secrets = [

@@ -133,7 +133,7 @@ async def test_diagnostics_show_fallbacks_and_errors(
     fake.sync_methods = {"POST"}
     fake.token_methods = {"GET"}
     await set_up(hass, config_entry)
-    coordinator = config_entry.runtime_data
+    coordinator = config_entry.runtime_data.coordinator
     # Now sync answers no verb at all: an unexpected 405.
     fake.sync_methods = set()
     await coordinator.async_refresh()

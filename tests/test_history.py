@@ -164,7 +164,7 @@ async def test_no_event_twice_across_restarts(
     await hass.async_block_till_done()
     # Written at unload, not some seconds later: a reload reads it at once.
     stored = hass_storage[f"{DOMAIN}.{loaded_entry.entry_id}.history"]["data"]
-    assert stored[GARAGE]["last"] == "2026-11-27 12:00:00"
+    assert stored[GARAGE]["last"] == "2026-11-27T18:00:00+00:00"
     await tick(hass, freezer, 60)
     fake.record(GARAGE, "CLOSED", channel="Door Sensor")
 

@@ -94,7 +94,8 @@ async def test_setup_token_server_down_retries(
     hass: HomeAssistant, fake: FakeParqEx, config_entry: MockConfigEntry
 ) -> None:
     """A token endpoint that is down is not a reason to ask for a new sign-in."""
-    fake.fail("token", Fault(503, "busy"))
+    # Down for the settings read and the sync that follow it.
+    fake.fail("token", Fault(503, "busy"), Fault(503, "busy"))
     _expire_access_token(hass, config_entry)
     await hass.config_entries.async_setup(config_entry.entry_id)
     assert config_entry.state is ConfigEntryState.SETUP_RETRY
@@ -109,7 +110,8 @@ async def test_setup_rejected_access_token_refreshes_once(
     await hass.config_entries.async_setup(config_entry.entry_id)
     assert config_entry.state is ConfigEntryState.LOADED
     assert fake.calls["token"] == 1
-    assert fake.calls["sync"] == 2
+    # The settings read (before the first sync) met the 401 and was repeated.
+    assert fake.calls["sync"] == 1
     assert config_entry.data["token"]["access_token"] in fake.access_tokens
 
 
@@ -200,7 +202,7 @@ async def test_token_refresh_unreachable_retries(
     exc: Exception,
 ) -> None:
     """A token endpoint that cannot be reached means: try again later."""
-    fake.fail("token", Fault(200, exc=exc))
+    fake.fail("token", Fault(200, exc=exc), Fault(200, exc=exc))
     _expire_access_token(hass, config_entry)
     await hass.config_entries.async_setup(config_entry.entry_id)
     assert config_entry.state is ConfigEntryState.SETUP_RETRY

@@ -6,6 +6,7 @@ from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.parqex.entity import owner_id
 from homeassistant.const import (
     ATTR_DEVICE_CLASS,
     ATTR_UNIT_OF_MEASUREMENT,
@@ -237,7 +238,7 @@ async def test_entities_come_and_go_with_their_access_point(
     shed_entities = {
         entry.entity_id
         for entry in er.async_entries_for_config_entry(registry, loaded_entry.entry_id)
-        if entry.unique_id.startswith("5" * 32)
+        if owner_id(entry.unique_id) == "5" * 32
     }
     assert shed_entities == {
         "switch.parqex_controller_08848d_shed",
@@ -251,6 +252,9 @@ async def test_entities_come_and_go_with_their_access_point(
 
     fake.device(CONTROLLER)["doors"].remove(shed)
     await tick(hass, freezer, 30)
+    # Gone for good only once missing from every sync for ten minutes.
+    assert all(registry.async_get(entity_id) for entity_id in shed_entities)
+    await tick(hass, freezer, 10 * 60)
     assert not [
         entity_id for entity_id in shed_entities if registry.async_get(entity_id)
     ]

@@ -446,6 +446,20 @@ async def test_toggle_path_dialects(
         assert "json" not in response.headers.get("Content-Type", "")
 
 
+async def test_controllers_check_in_about_once_a_minute(sim: Sim) -> None:
+    """Online controllers move their last contact as they check in; offline do not."""
+    token = (await sim.tokens())["access_token"]
+
+    async def _contacts() -> list[str]:
+        _, body, _ = await sim.request("GET", f"{RESOURCES}sync", token)
+        return [device["last_contact"] for device in body["devices"]]
+
+    before = await _contacts()
+    await sim.request("POST", "/_sim/clock", json={"seconds": 61})
+    after = await _contacts()
+    assert [a != b for a, b in zip(before, after, strict=True)] == [True, True, False]
+
+
 async def test_sync_by_post_dialect_and_no_gzip() -> None:
     """sync answers POST only; without gzip, nothing is compressed."""
     async for sim in simulator_session(Dialect(sync_method="post", gzip=False)):

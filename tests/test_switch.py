@@ -13,6 +13,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.parqex.const import DOMAIN
+from custom_components.parqex.entity import owner_id
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.const import (
     ATTR_ENTITY_ID,
@@ -35,6 +36,7 @@ from .fake_parqex import (
     GATE,
     KITTY,
     OFFLINE_CONTROLLER,
+    USER_ID,
     FakeParqEx,
     Fault,
 )
@@ -90,7 +92,7 @@ async def test_states_and_devices(
     )
 
     entity = entity_registry.async_get(GARAGE_SWITCH)
-    assert entity.unique_id == GARAGE
+    assert entity.unique_id == f"{USER_ID}_{GARAGE}"
     device = device_registry.async_get(entity.device_id)
     assert device.identifiers == {(DOMAIN, CONTROLLER)}
     assert device.manufacturer == "ParqEx"
@@ -400,6 +402,13 @@ async def test_new_and_vanished_controllers(
     kitty = fake.door(KITTY)
     fake.device(CONTROLLER)["doors"].remove(kitty)
     await tick(hass, freezer, 30)
+    # Missing from one answer is not gone: unavailable, nothing the user set up lost.
+    assert hass.states.get(KITTY_SWITCH).state == STATE_UNAVAILABLE
+    assert entity_registry.async_get(GATE_SWITCH) is not None
+    assert device_registry.async_get_device({(DOMAIN, OFFLINE_CONTROLLER)})
+    await tick(hass, freezer, 9 * 60)
+    assert entity_registry.async_get(KITTY_SWITCH) is not None
+    await tick(hass, freezer, 60)
     assert device_registry.async_get_device({(DOMAIN, OFFLINE_CONTROLLER)}) is None
     assert entity_registry.async_get(GATE_SWITCH) is None
     assert hass.states.get(GATE_SWITCH) is None
@@ -492,7 +501,9 @@ async def test_a_quiet_poll_writes_no_state(
     fake.record(GARAGE, "OPEN")
     await tick(hass, freezer, 30)
     assert GARAGE_SWITCH in written
-    assert {entity_registry.async_get(e).unique_id[:32] for e in written} == {GARAGE}
+    assert {owner_id(entity_registry.async_get(e).unique_id) for e in written} == {
+        GARAGE
+    }
 
 
 async def test_controller_offline_is_logged_once_each_way(

@@ -155,10 +155,12 @@ async def test_switches_kept_from_voice_assistants(
     """New gate openers are exposed to no voice assistant; choices are kept."""
     assert await async_setup_component(hass, "homeassistant", {})
     # The user already chose to expose the garage to Assist (an existing choice).
+    # Made by an earlier version, whose unique ids had no account in them.
     entity_registry.async_get_or_create(
         "switch",
         "parqex",
         GARAGE,
+        config_entry=config_entry,
         suggested_object_id="parqex_controller_08848d_garage",
     )
     async_expose_entity(hass, "conversation", GARAGE_SWITCH, True)

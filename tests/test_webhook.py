@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.typing import (
     WebSocketGenerator,
 )
 
-from custom_components.parqex.const import CONF_WEBHOOK_KEY, DOMAIN
+from custom_components.parqex.const import CONF_WEBHOOK_KEY, DOMAIN, PUSH_PRECEDENCE
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
@@ -228,7 +228,7 @@ async def test_polling_stays_the_safety_net(
     pushing_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """A push does not delay the next poll, and sync has the last word."""
+    """A push does not delay the next poll, and sync has the last word in the end."""
     await tick(hass, freezer, 20)
     fake.calls.clear()
     assert (
@@ -238,7 +238,11 @@ async def test_polling_stays_the_safety_net(
     # The poll due 30 s after the last one still runs 10 s later.
     await tick(hass, freezer, 10)
     assert fake.calls["sync"] == 1
-    # ParqEx says OPEN (the push was wrong, or a later change was lost).
+    # ParqEx's sync still says OPEN, as of before the push: the push is newer.
+    assert hass.states.get(KITTY_SWITCH).state == STATE_OFF
+    # A sync that goes on disagreeing wins (the push was wrong, or a later
+    # change was lost).
+    await tick(hass, freezer, PUSH_PRECEDENCE.total_seconds())
     assert hass.states.get(KITTY_SWITCH).state == STATE_ON
 
 
@@ -483,7 +487,7 @@ async def test_migration_gives_old_entries_a_webhook(
     hass.config_entries.async_update_entry(config_entry, data=data, minor_version=1)
     await set_up(hass, config_entry)
     assert config_entry.state is ConfigEntryState.LOADED
-    assert config_entry.minor_version == 2
+    assert config_entry.minor_version == 3
     webhook_id = config_entry.data["webhook_id"]
     assert len(webhook_id) == 64
     assert int(webhook_id, 16) >= 0

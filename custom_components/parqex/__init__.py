@@ -6,18 +6,26 @@ import logging
 
 from homeassistant.components.webhook import async_generate_id
 from homeassistant.const import CONF_WEBHOOK_ID, Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
-from homeassistant.helpers import config_entry_oauth2_flow, config_validation as cv
+from homeassistant.helpers import (
+    config_entry_oauth2_flow,
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+)
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
+from .access_points import AccessPointStates
 from .api import ParqExClient
 from .auth import ParqExOAuth
 from .const import DOMAIN
-from .coordinator import ParqExConfigEntry, ParqExCoordinator
-from .history import AnnouncedHistory
+from .coordinator import ParqExCoordinator
+from .entity import account_id, owner_id
+from .history import AccessHistoryReader, AnnouncedHistory
+from .runtime import ParqExConfigEntry, ParqExRuntime
 from .services import async_setup_services
 from .urls import DEVELOPMENT_BASE_URL_ENV, development_base_url
 from .webhook import DeliveryLog, ParqExWebhook
@@ -77,30 +85,71 @@ async def async_setup_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> bo
     client = ParqExClient(
         async_get_clientsession(hass), ParqExOAuth(hass, entry, implementation)
     )
-    coordinator = ParqExCoordinator(hass, entry, client)
+    states = AccessPointStates(hass, entry, client.async_toggle)
+    # What earlier runs made entities and devices for is removed only if it stays
+    # missing from ParqEx's answers, not because the first one left it out.
+    states.expect(_known_ids(hass, entry))
+    history = AccessHistoryReader(hass, entry.entry_id, client)
+    coordinator = ParqExCoordinator(hass, entry, client, states, history)
+    entry.runtime_data = ParqExRuntime(client, states, coordinator, history)
     await coordinator.async_config_entry_first_refresh()
-    entry.runtime_data = coordinator
+
+    @callback
+    def _after_poll() -> None:
+        # Entities first learn that ParqEx answers, then hear the poll's news.
+        states.set_answering(coordinator.last_update_success)
+        if coordinator.last_update_success:
+            history.release()
+
+    # The only listener of the coordinator (it polls while it has one).
+    entry.async_on_unload(coordinator.async_add_listener(_after_poll))
+    _after_poll()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # Deliveries are taken once the entities can show them.
-    coordinator.webhook = ParqExWebhook(hass, entry, coordinator)
-    await coordinator.webhook.async_register()
+    entry.runtime_data.webhook = ParqExWebhook(hass, entry)
+    await entry.runtime_data.webhook.async_register()
     entry.async_on_unload(async_track_push_issue(hass, entry))
     # Now that the event entities listen, announce what happened while we were away.
     entry.async_create_background_task(
-        hass, coordinator.async_start_history(), "parqex access history catch-up"
+        hass,
+        history.async_start(states.is_listed, coordinator.account_today()),
+        "parqex access history catch-up",
     )
     return True
 
 
+def _known_ids(hass: HomeAssistant, entry: ParqExConfigEntry) -> set[str]:
+    """Access point and controller ids of the entry's entities and devices."""
+    ids = {
+        owner_id(entity.unique_id)
+        for entity in er.async_entries_for_config_entry(
+            er.async_get(hass), entry.entry_id
+        )
+    }
+    ids.update(
+        ident
+        for device in dr.async_entries_for_config_entry(
+            dr.async_get(hass), entry.entry_id
+        )
+        for domain, ident in device.identifiers
+        if domain == DOMAIN
+    )
+    ids.discard("")
+    return ids
+
+
 async def async_unload_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> bool:
-    """Unload a ParqEx config entry."""
+    """Unload a ParqEx config entry: stop what feeds it, then flush its logs."""
+    runtime = entry.runtime_data
+    if runtime.webhook is not None:
+        runtime.webhook.async_unregister()
+    await runtime.coordinator.async_shutdown()
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    # A reload reads the logs at once: they must hold everything handled so far.
+    await runtime.history.announced.async_flush()
+    if runtime.webhook is not None:
+        await runtime.webhook.deliveries.async_flush()
     if unloaded:
-        # A reload reads the logs at once: they must hold everything handled so far.
-        coordinator = entry.runtime_data
-        await coordinator.history.announced.async_flush()
-        if coordinator.webhook is not None:
-            await coordinator.webhook.deliveries.async_flush()
         async_delete_push_issue(hass, entry)
     return unloaded
 
@@ -116,6 +165,19 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> 
             data={**entry.data, CONF_WEBHOOK_ID: async_generate_id()},
             minor_version=2,
         )
+    if entry.minor_version < 3:
+        # 1.3: unique ids start with the ParqEx user id, so that two accounts
+        # sharing an access point both have its entities; ids, areas and names stay.
+        account = account_id(entry)
+
+        @callback
+        def _with_account(entity: er.RegistryEntry) -> dict[str, str] | None:
+            if entity.unique_id.startswith(f"{account}_"):
+                return None
+            return {"new_unique_id": f"{account}_{entity.unique_id}"}
+
+        await er.async_migrate_entries(hass, entry.entry_id, _with_account)
+        hass.config_entries.async_update_entry(entry, minor_version=3)
     return True
 
 
@@ -131,7 +193,7 @@ async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: ParqExConfigEntry, device: DeviceEntry
 ) -> bool:
     """Let the user delete a controller's device only once ParqEx no longer has it."""
-    controllers = entry.runtime_data.data.controllers
+    controllers = entry.runtime_data.states.controllers
     return not any(
         domain == DOMAIN and ident in controllers
         for domain, ident in device.identifiers

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, tzinfo
 from email.utils import parsedate_to_datetime
 import json
 import logging
@@ -128,6 +128,8 @@ class ParqExClient:
         )
         self._path_choice: dict[str, int] = {}
         self._method_choice: dict[str, str] = {}
+        # ParqEx's times have no zone: they are in the account's (see user settings).
+        self.time_zone: tzinfo = UTC
 
     @property
     def fallbacks_in_use(self) -> dict[str, str]:
@@ -151,10 +153,15 @@ class ParqExClient:
         reply = await self._request("user-info", "POST", json_body={})
         return UserSettings.from_json(reply.body)
 
-    async def async_get_controllers(self) -> tuple[Controller, ...]:
-        """Return every controller of the account with its access points."""
+    async def async_get_controllers(
+        self, previous: Mapping[str, datetime | None] | None = None
+    ) -> tuple[Controller, ...]:
+        """Return every controller of the account with its access points.
+
+        `previous`: the times ParqEx reported before, by door or controller id.
+        """
         reply = await self._request("sync", "GET")
-        return parse_sync(reply.body)
+        return parse_sync(reply.body, self.time_zone, previous)
 
     async def async_toggle(self, door_id: str, door_state: DoorState) -> None:
         """Ask ParqEx to move an access point; it returns before the door moves."""
@@ -179,7 +186,7 @@ class ParqExClient:
                 "end_date": end_date.isoformat(),
             },
         )
-        return parse_toggle_history(reply.body)
+        return parse_toggle_history(reply.body, self.time_zone)
 
     async def _request(
         self,

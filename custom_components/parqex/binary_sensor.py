@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from homeassistant.components.binary_sensor import (
@@ -11,19 +11,22 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
 )
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
-from .coordinator import ParqExConfigEntry, ParqExCoordinator, ParqExData
+from .access_points import AccessPointStates
 from .entity import (
     ParqExAccessPointEntity,
     ParqExControllerEntity,
+    account_id,
     async_track_entities,
     unique_id,
 )
 from .models import AccessPoint, Controller, DoorState
+from .runtime import ParqExConfigEntry
 
 PARALLEL_UPDATES = 0
 
@@ -34,21 +37,21 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add "held open" per access point and connectivity per controller."""
-    coordinator = entry.runtime_data
+    account = account_id(entry)
 
-    def _wanted(data: ParqExData) -> dict[str, Callable[[], Entity]]:
+    def _wanted(states: AccessPointStates) -> dict[str, Callable[[], Entity]]:
         wanted: dict[str, Callable[[], Entity]] = {
-            unique_id(door_id, "held_open"): partial(
-                ParqExHeldOpenSensor, coordinator, access_point
+            unique_id(account, door_id, "held_open"): partial(
+                ParqExHeldOpenSensor, entry, access_point
             )
-            for door_id, access_point in data.access_points.items()
+            for door_id, access_point in states.access_points.items()
         }
         wanted.update(
             (
-                unique_id(controller_id, "connectivity"),
-                partial(ParqExConnectivitySensor, coordinator, controller),
+                unique_id(account, controller_id, "connectivity"),
+                partial(ParqExConnectivitySensor, entry, controller),
             )
-            for controller_id, controller in data.controllers.items()
+            for controller_id, controller in states.controllers.items()
         )
         return wanted
 
@@ -59,35 +62,73 @@ class ParqExHeldOpenSensor(ParqExAccessPointEntity, BinarySensorEntity):
     """On when the access point has been OPEN longer than its controller allows.
 
     The limit is the controller's `time_before_door_open_alert`, the same one that
-    makes ParqEx send its own door-open alert. Checked at every sync.
+    makes ParqEx send its own door-open alert. Held open is a matter of time: a
+    timer turns it on when the limit passes, with no poll needed.
     """
 
     _attr_device_class = BinarySensorDeviceClass.PROBLEM
+    _cancel_timer: CALLBACK_TYPE | None = None
 
-    def __init__(
-        self, coordinator: ParqExCoordinator, access_point: AccessPoint
-    ) -> None:
+    def __init__(self, entry: ParqExConfigEntry, access_point: AccessPoint) -> None:
         """Initialize the held-open sensor of an access point."""
-        super().__init__(coordinator, access_point, "held_open")
+        super().__init__(entry, access_point, "held_open")
 
-    def _view(self) -> object:
-        # Held open is a matter of time: a poll that changes nothing else may change it.
-        return (super()._view(), self.available and self.is_on)
+    async def async_added_to_hass(self) -> None:
+        """Start the timer of an access point open now."""
+        await super().async_added_to_hass()
+        self._follow_limit()
+        self.async_on_remove(self._stop_timer)
+
+    @callback
+    def _changed(self) -> None:
+        self._follow_limit()
+        super()._changed()
+
+    def _stop_timer(self) -> None:
+        if self._cancel_timer is not None:
+            self._cancel_timer()
+            self._cancel_timer = None
+
+    def _follow_limit(self) -> None:
+        """Wake up when the open access point reaches its controller's limit."""
+        self._stop_timer()
+        due = self._held_open_at()
+        if due is not None and due >= dt_util.utcnow():
+            self._cancel_timer = async_track_point_in_utc_time(
+                self.hass, self._limit_reached, due + timedelta(seconds=1)
+            )
+
+    @callback
+    def _limit_reached(self, _: datetime) -> None:
+        self._cancel_timer = None
+        self._changed()
+
+    def _held_open_at(self) -> datetime | None:
+        """When the access point counts as held open; None when it cannot."""
+        access_point = self.states.access_points.get(self.door_id)
+        if access_point is None:
+            return None
+        controller = self.states.controllers.get(access_point.controller_id)
+        limit = controller.time_before_door_open_alert if controller else None
+        if (
+            access_point.state is not DoorState.OPEN
+            or not limit
+            or limit <= 0
+            or access_point.last_toggled is None
+        ):
+            return None
+        return access_point.last_toggled + timedelta(seconds=limit)
 
     @property
     def is_on(self) -> bool | None:
         """Return whether the access point is held open; None when unknown."""
-        access_point = self.access_point
-        if access_point.state is None:
+        state = self.access_point.state
+        if state is None:
             return None
-        if access_point.state is DoorState.CLOSED:
+        if state is DoorState.CLOSED:
             return False
-        controller = self.coordinator.data.controllers[access_point.controller_id]
-        limit = controller.time_before_door_open_alert
-        opened = self.coordinator.as_utc(access_point.last_toggled)
-        if not limit or limit <= 0 or opened is None:
-            return None
-        return dt_util.utcnow() - opened > timedelta(seconds=limit)
+        due = self._held_open_at()
+        return None if due is None else dt_util.utcnow() > due
 
 
 class ParqExConnectivitySensor(ParqExControllerEntity, BinarySensorEntity):
@@ -96,15 +137,11 @@ class ParqExConnectivitySensor(ParqExControllerEntity, BinarySensorEntity):
     _attr_device_class = BinarySensorDeviceClass.CONNECTIVITY
     _attr_entity_category = EntityCategory.DIAGNOSTIC
 
-    def __init__(self, coordinator: ParqExCoordinator, controller: Controller) -> None:
+    def __init__(self, entry: ParqExConfigEntry, controller: Controller) -> None:
         """Initialize the connectivity sensor of a controller."""
-        super().__init__(coordinator, controller, "connectivity")
-
-    def _view(self) -> object:
-        # A refused command (controller offline) changes it without a poll.
-        return (super()._view(), self.is_on)
+        super().__init__(entry, controller, "connectivity")
 
     @property
     def is_on(self) -> bool:
         """On while ParqEx reports the controller active and reachable."""
-        return self.coordinator.is_reachable(self.controller_id)
+        return self.states.is_reachable(self.controller_id)

@@ -55,7 +55,7 @@ class ParqExFlowHandler(
     DOMAIN = DOMAIN
     VERSION = 1
     # 1.2: the entry holds its webhook id.
-    MINOR_VERSION = 2
+    MINOR_VERSION = 3
 
     @staticmethod
     @callback

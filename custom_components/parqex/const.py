@@ -39,3 +39,14 @@ DELIVERY_MEMORY: Final = timedelta(days=2)
 UNKNOWN_DOOR_REFRESH_INTERVAL: Final = timedelta(minutes=5)
 # Larger bodies are not ParqEx deliveries.
 MAX_DELIVERY_BYTES: Final = 64 * 1024
+
+# What a `sync` leaves out is removed (with its devices and entities) only after
+# it was missing from every successful `sync` for this long.
+MISSING_REMOVAL_DELAY: Final = timedelta(minutes=10)
+# A push says more than a `sync` asked for before it arrived; and for this long
+# more than a later `sync` that disagrees (ParqEx's `sync` may lag its pushes).
+PUSH_PRECEDENCE: Final = timedelta(minutes=2)
+# Deliveries dated further ahead than this are refused (a clock that is wrong).
+MAX_DELIVERY_AHEAD: Final = timedelta(minutes=5)
+# Deliveries kept while the account's time zone is not known yet.
+MAX_HELD_DELIVERIES: Final = 100

@@ -15,8 +15,8 @@ from homeassistant.helpers.device_registry import DeviceEntry
 
 from .application_credentials import DATA_TOKEN_BY_GET
 from .const import CONF_CLOUDHOOK_URL, DOMAIN
-from .coordinator import ParqExConfigEntry, ParqExCoordinator
 from .models import AccessPoint, Controller
+from .runtime import ParqExConfigEntry, ParqExRuntime
 from .urls import development_base_url
 from .webhook_url import parqex_can_deliver
 
@@ -33,7 +33,8 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: ParqExConfigEntry
 ) -> dict[str, Any]:
     """Return diagnostics of a ParqEx account."""
-    coordinator = entry.runtime_data
+    runtime = entry.runtime_data
+    coordinator = runtime.coordinator
     settings = coordinator.settings
     token = entry.data.get("token", {})
     return {
@@ -48,13 +49,13 @@ async def async_get_config_entry_diagnostics(
         },
         "account": {
             "settings_read": settings is not None,
-            "time_zone": str(coordinator.time_zone),
+            "time_zone": str(runtime.client.time_zone),
             "door_open_alert_notification_enabled": (
                 settings.door_open_alert_notification_enabled if settings else None
             ),
         },
         "api": {
-            "fallbacks_in_use": coordinator.client.fallbacks_in_use,
+            "fallbacks_in_use": runtime.client.fallbacks_in_use,
             "token_request_by_get": DATA_TOKEN_BY_GET in hass.data
             and bool(hass.data[DATA_TOKEN_BY_GET]),
             "development_base_url": development_base_url(),
@@ -68,15 +69,15 @@ async def async_get_config_entry_diagnostics(
             "last_update_success": coordinator.last_update_success,
             "last_error": _error(coordinator.last_exception),
         },
-        "history": coordinator.history.diagnostics(),
+        "history": runtime.history.diagnostics(),
         "push": _push(hass, entry),
         "counts": {
-            "controllers": len(coordinator.data.controllers),
-            "access_points": len(coordinator.data.access_points),
+            "controllers": len(runtime.states.controllers),
+            "access_points": len(runtime.states.access_points),
         },
         "controllers": [
-            _controller(coordinator, controller)
-            for controller in coordinator.data.controllers.values()
+            _controller(runtime, controller)
+            for controller in runtime.states.controllers.values()
         ],
     }
 
@@ -85,8 +86,8 @@ async def async_get_device_diagnostics(
     hass: HomeAssistant, entry: ParqExConfigEntry, device: DeviceEntry
 ) -> dict[str, Any]:
     """Return diagnostics of one controller."""
-    coordinator = entry.runtime_data
-    controllers = coordinator.data.controllers
+    runtime = entry.runtime_data
+    controllers = runtime.states.controllers
     controller = next(
         (
             controllers[ident]
@@ -97,7 +98,7 @@ async def async_get_device_diagnostics(
     )
     if controller is None:
         return {"controller": None}
-    return {"controller": _controller(coordinator, controller)}
+    return {"controller": _controller(runtime, controller)}
 
 
 def _push(hass: HomeAssistant, entry: ParqExConfigEntry) -> dict[str, Any]:
@@ -118,28 +119,26 @@ def _error(err: BaseException | None) -> str | None:
     return type(err.__cause__ or err).__name__
 
 
-def _controller(
-    coordinator: ParqExCoordinator, controller: Controller
-) -> dict[str, Any]:
+def _controller(runtime: ParqExRuntime, controller: Controller) -> dict[str, Any]:
+    states = runtime.states
     return {
         "id": _hash(controller.id),
         "active": controller.active,
-        "reachable": coordinator.is_reachable(controller.id),
+        "reachable": states.is_reachable(controller.id),
+        "missing": states.is_missing(controller.id),
         "registered": controller.registered,
         "last_contact": _time(controller.last_contact),
         "software_version": controller.software_version,
         "bluetooth_onboard": controller.bluetooth_onboard,
         "time_before_door_open_alert": controller.time_before_door_open_alert,
         "access_points": [
-            _access_point(coordinator, access_point)
-            for access_point in controller.access_points
+            _access_point(runtime, access_point)
+            for access_point in states.access_points_of(controller.id)
         ],
     }
 
 
-def _access_point(
-    coordinator: ParqExCoordinator, access_point: AccessPoint
-) -> dict[str, Any]:
+def _access_point(runtime: ParqExRuntime, access_point: AccessPoint) -> dict[str, Any]:
     return {
         "id": _hash(access_point.id),
         "named": bool(access_point.name),
@@ -152,5 +151,7 @@ def _access_point(
         "door_auto_close_delay": access_point.door_auto_close_delay,
         "bluetooth_sensor": access_point.bluetooth_sensor,
         "bluetooth_sensor_battery_level": access_point.bluetooth_sensor_battery_level,
-        "history_refused": access_point.id in coordinator.history.refused,
+        "shown_state": runtime.states.shown_state(access_point.id),
+        "close_pending": runtime.states.close_pending(access_point.id),
+        "history_refused": access_point.id in runtime.history.refused,
     }

@@ -1,79 +1,79 @@
-"""Base entities of ParqEx: one device per controller, honest availability."""
+"""Base entities of ParqEx: one device per controller, honest availability.
+
+Entities render what the access point states hold. Each listens to its own
+access point or controller only, and writes its state only when what it shows
+changed: a poll in which nothing moved writes nothing.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_platform, entity_registry as er
-from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import DOMAIN
-from .coordinator import ParqExConfigEntry, ParqExCoordinator, ParqExData
+from .access_points import AccessPointStates
+from .devices import controller_device_info
 from .history import access_event_signal
 from .models import AccessPoint, Controller, ToggleEvent
 
-
-def _controller_alone(controller: Controller | None) -> Controller | None:
-    """Return a controller without its access points: what entities show of it."""
-    return controller and replace(controller, access_points=())
+if TYPE_CHECKING:
+    from .runtime import ParqExConfigEntry
 
 
-def controller_device_info(controller: Controller) -> DeviceInfo:
-    """Describe a controller as a Home Assistant device."""
-    serial = controller.blackbox_code or controller.id
-    return DeviceInfo(
-        identifiers={(DOMAIN, controller.id)},
-        manufacturer="ParqEx",
-        model="Access controller",
-        serial_number=controller.blackbox_code,
-        sw_version=controller.software_version,
-        translation_key="controller",
-        translation_placeholders={"serial": serial[-6:].upper()},
-    )
+def unique_id(account: str, owner: str, key: str | None = None) -> str:
+    """Return an entity's unique id: account, access point or controller id, key.
 
-
-def unique_id(owner: str, key: str | None = None) -> str:
-    """Return an entity's unique id: its access point's or controller's id, then key.
-
-    The switch, an access point's main entity, has no key.
+    The account (the ParqEx user id) comes first, so that an access point two
+    accounts share has entities in each. The switch, an access point's main
+    entity, has no key.
     """
-    return owner if key is None else f"{owner}_{key}"
+    base = f"{account}_{owner}"
+    return base if key is None else f"{base}_{key}"
 
 
 def owner_id(entity_unique_id: str) -> str:
-    """Return the access point or controller id an entity's unique id starts with."""
-    return entity_unique_id.partition("_")[0]
+    """Return the access point or controller id in an entity's unique id."""
+    return entity_unique_id.split("_")[1] if "_" in entity_unique_id else ""
+
+
+def account_id(entry: ParqExConfigEntry) -> str:
+    """Return the ParqEx user id an entry signed in as (its unique id)."""
+    return entry.unique_id or entry.entry_id
 
 
 def async_track_entities(
     hass: HomeAssistant,
     entry: ParqExConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
-    wanted: Callable[[ParqExData], Mapping[str, Callable[[], Entity]]],
+    wanted: Callable[[AccessPointStates], Mapping[str, Callable[[], Entity]]],
 ) -> None:
-    """Keep a platform's entities to what the last sync wants, by unique id.
+    """Keep a platform's entities to what the states want, by unique id.
 
-    New ones are added; ones no longer wanted (their access point, controller or
-    door sensor is gone, even while Home Assistant was stopped) are removed.
+    New ones are added; ones no longer wanted are removed once their access
+    point or controller is gone for good (not while ParqEx leaves it out for a
+    while), or at once when only the entity is gone (a door sensor unpaired).
     """
-    coordinator = entry.runtime_data
+    states = entry.runtime_data.states
     entity_registry = er.async_get(hass)
     platform = entity_platform.async_get_current_platform().domain
     known: set[str] = set()
 
     @callback
-    def _add_new() -> None:
-        current = wanted(coordinator.data)
+    def _follow() -> None:
+        current = wanted(states)
         for entity in er.async_entries_for_config_entry(
             entity_registry, entry.entry_id
         ):
-            if entity.domain == platform and entity.unique_id not in current:
+            if (
+                entity.domain == platform
+                and entity.unique_id not in current
+                and not states.is_missing(owner_id(entity.unique_id))
+            ):
                 entity_registry.async_remove(entity.entity_id)
         # Forget removed ones, so that one that comes back is added again.
         known.intersection_update(current)
@@ -81,36 +81,59 @@ def async_track_entities(
         known.update(new)
         async_add_entities(current[wanted_id]() for wanted_id in new)
 
-    _add_new()
-    entry.async_on_unload(coordinator.async_add_listener(_add_new))
+    _follow()
+    entry.async_on_unload(states.async_subscribe_members(_follow))
 
 
-class ParqExEntity(CoordinatorEntity[ParqExCoordinator]):
-    """Writes its state only when what it shows changed.
+class ParqExEntity(Entity):
+    """Listens to one access point or controller; writes only what changed."""
 
-    Every poll updates the coordinator's listeners; a quiet poll (nothing moved)
-    would otherwise rewrite every entity's unchanged state.
-    """
-
+    _attr_has_entity_name = True
+    _attr_should_poll = False
     _shown: object = None
 
+    def __init__(
+        self, entry: ParqExConfigEntry, owner: str, key: str | None = None
+    ) -> None:
+        """Initialize the entity of an access point or controller."""
+        self._entry = entry
+        self._owner = owner
+        self._attr_unique_id = unique_id(account_id(entry), owner, key)
+
+    @property
+    def states(self) -> AccessPointStates:
+        """The account's access point states."""
+        return self._entry.runtime_data.states
+
     def _view(self) -> object:
-        """Return what this entity's state is made of."""
-        raise NotImplementedError
+        """Return what this entity shows (nothing more of an unavailable one)."""
+        if not self.available:
+            return None
+        return (self.state, self.extra_state_attributes)
 
     async def async_added_to_hass(self) -> None:
-        """Remember what the first state showed."""
+        """Remember what the first state showed; follow changes of its owner."""
         await super().async_added_to_hass()
         self._shown = self._view()
+        self.async_on_remove(self.states.async_subscribe(self._owner, self._changed))
 
     @callback
-    def _handle_coordinator_update(self) -> None:
-        """Write the state if the access point, controller or availability changed."""
+    def _changed(self) -> None:
         view = self._view()
         if view == self._shown:
             return
         self._shown = view
-        super()._handle_coordinator_update()
+        self.async_write_ha_state()
+
+    @callback
+    def async_write_ha_state(self) -> None:
+        """Write the state, and remember it as shown."""
+        self._shown = self._view()
+        super().async_write_ha_state()
+
+    async def async_update(self) -> None:
+        """Ask ParqEx again (the update entity action)."""
+        await self._entry.runtime_data.coordinator.async_request_refresh()
 
 
 class ParqExAccessPointEntity(ParqExEntity):
@@ -121,20 +144,17 @@ class ParqExAccessPointEntity(ParqExEntity):
     A rename in ParqEx reloads the entry (see the coordinator), renaming them all.
     """
 
-    _attr_has_entity_name = True
-
     def __init__(
         self,
-        coordinator: ParqExCoordinator,
+        entry: ParqExConfigEntry,
         access_point: AccessPoint,
         key: str | None = None,
     ) -> None:
         """Initialize from the access point as last synced."""
-        super().__init__(coordinator)
+        super().__init__(entry, access_point.id, key)
         self.door_id = access_point.id
-        self._attr_unique_id = unique_id(access_point.id, key)
         self._attr_device_info = controller_device_info(
-            coordinator.data.controllers[access_point.controller_id]
+            entry.runtime_data.states.controllers[access_point.controller_id]
         )
         if key is not None:
             self._attr_translation_key = key if access_point.name else f"{key}_numbered"
@@ -151,64 +171,45 @@ class ParqExAccessPointEntity(ParqExEntity):
         self.async_on_remove(
             async_dispatcher_connect(
                 self.hass,
-                access_event_signal(
-                    self.coordinator.config_entry.entry_id, self.door_id
-                ),
+                access_event_signal(self._entry.entry_id, self.door_id),
                 handler,
             )
         )
 
-    def _view(self) -> object:
-        data = self.coordinator.data
-        access_point = data.access_points.get(self.door_id)
-        return (
-            self.available,
-            access_point,
-            access_point
-            and _controller_alone(data.controllers.get(access_point.controller_id)),
-            self.coordinator.requested_state(self.door_id),
-            self.coordinator.time_zone,
-        )
-
     @property
     def access_point(self) -> AccessPoint:
-        """The access point as last synced."""
-        return self.coordinator.data.access_points[self.door_id]
+        """The access point as ParqEx last reported it."""
+        return self.states.access_points[self.door_id]
 
     @property
     def available(self) -> bool:
         """Available while ParqEx answers and the controller and door are active."""
-        return super().available and self.coordinator.is_usable(self.door_id)
+        return self.states.is_usable(self.door_id)
 
 
 class ParqExControllerEntity(ParqExEntity):
     """An entity about a controller itself (diagnostic data)."""
 
-    _attr_has_entity_name = True
-
     def __init__(
-        self, coordinator: ParqExCoordinator, controller: Controller, key: str
+        self, entry: ParqExConfigEntry, controller: Controller, key: str
     ) -> None:
         """Initialize from the controller as last synced."""
-        super().__init__(coordinator)
+        super().__init__(entry, controller.id, key)
         self.controller_id = controller.id
         self._attr_translation_key = key
-        self._attr_unique_id = unique_id(controller.id, key)
         self._attr_device_info = controller_device_info(controller)
-
-    def _view(self) -> object:
-        controller = self.coordinator.data.controllers.get(self.controller_id)
-        return (self.available, _controller_alone(controller))
 
     @property
     def controller(self) -> Controller:
-        """The controller as last synced."""
-        return self.coordinator.data.controllers[self.controller_id]
+        """The controller as ParqEx last reported it."""
+        return self.states.controllers[self.controller_id]
 
     @property
     def available(self) -> bool:
         """Available while ParqEx answers and still lists the controller."""
+        states = self.states
         return (
-            super().available
-            and self.controller_id in self.coordinator.data.controllers
+            states.is_answering()
+            and self.controller_id in states.controllers
+            and not states.is_missing(self.controller_id)
         )

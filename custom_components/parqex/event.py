@@ -11,9 +11,15 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import ParqExConfigEntry, ParqExCoordinator, ParqExData
-from .entity import ParqExAccessPointEntity, async_track_entities, unique_id
+from .access_points import AccessPointStates
+from .entity import (
+    ParqExAccessPointEntity,
+    account_id,
+    async_track_entities,
+    unique_id,
+)
 from .models import AccessPoint, DoorState, ToggleEvent
+from .runtime import ParqExConfigEntry
 
 PARALLEL_UPDATES = 0
 
@@ -28,14 +34,14 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add an access event entity for every access point."""
-    coordinator = entry.runtime_data
+    account = account_id(entry)
 
-    def _wanted(data: ParqExData) -> dict[str, Callable[[], Entity]]:
+    def _wanted(states: AccessPointStates) -> dict[str, Callable[[], Entity]]:
         return {
-            unique_id(door_id, "access"): partial(
-                ParqExAccessEvent, coordinator, access_point
+            unique_id(account, door_id, "access"): partial(
+                ParqExAccessEvent, entry, access_point
             )
-            for door_id, access_point in data.access_points.items()
+            for door_id, access_point in states.access_points.items()
         }
 
     async_track_entities(hass, entry, async_add_entities, _wanted)
@@ -52,16 +58,15 @@ def event_type(event: ToggleEvent) -> str | None:
     return None
 
 
-def event_data(coordinator: ParqExCoordinator, event: ToggleEvent) -> dict[str, Any]:
+def event_data(event: ToggleEvent) -> dict[str, Any]:
     """Return who, how, whether it worked and when; never an e-mail address."""
-    toggled_at = coordinator.as_utc(event.toggled_at)
     return {
         "user_name": event.user_name or None,
         "user_id": event.user_id or None,
         "channel": event.channel or None,
         "door_state": event.door_state.lower() if event.door_state else None,
         "success": event.was_success,
-        "toggled_at": toggled_at.isoformat() if toggled_at else None,
+        "toggled_at": event.toggled_at.isoformat(),
     }
 
 
@@ -77,11 +82,9 @@ _EVENT_ICONS = {
 class ParqExAccessEvent(ParqExAccessPointEntity, EventEntity):
     """Fires when ParqEx's history shows someone operating the access point."""
 
-    def __init__(
-        self, coordinator: ParqExCoordinator, access_point: AccessPoint
-    ) -> None:
+    def __init__(self, entry: ParqExConfigEntry, access_point: AccessPoint) -> None:
         """Initialize the access event entity of an access point."""
-        super().__init__(coordinator, access_point, "access")
+        super().__init__(entry, access_point, "access")
         self._attr_event_types = [EVENT_OPENED, EVENT_CLOSED, EVENT_FAILED]
 
     async def async_added_to_hass(self) -> None:
@@ -97,10 +100,7 @@ class ParqExAccessEvent(ParqExAccessPointEntity, EventEntity):
         happened just before it went offline still fires (an unavailable event
         entity would drop it).
         """
-        return (
-            self.coordinator.last_update_success
-            and self.door_id in self.coordinator.data.access_points
-        )
+        return self.states.is_answering() and self.states.is_listed(self.door_id)
 
     @property
     def icon(self) -> str | None:
@@ -112,5 +112,5 @@ class ParqExAccessEvent(ParqExAccessPointEntity, EventEntity):
         for event in events:
             kind = event_type(event)
             if kind is not None:
-                self._trigger_event(kind, event_data(self.coordinator, event))
+                self._trigger_event(kind, event_data(event))
                 self.async_write_ha_state()

@@ -1,16 +1,16 @@
 """Access history: read it for access points that moved, announce what is new.
 
 ParqEx's events carry no id, so each access point keeps a watermark (the newest
-announced event time) and the keys of the events at that very time, stored
+announced event time, UTC) and the keys of the events at that very time, stored
 across restarts.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 import logging
 from typing import Any, TypedDict
 
@@ -22,10 +22,12 @@ from .api import ParqExClient
 from .const import DOMAIN, HISTORY_ATTEMPTS, HISTORY_CATCH_UP_DAYS
 from .errors import ParqExAuthError, ParqExError, ParqExRateLimitedError
 from .models import TIMESTAMP_FORMAT, AccessPoint, ToggleEvent
+from .times import local_to_utc
 
 _LOGGER = logging.getLogger(__name__)
 
-STORAGE_VERSION = 1
+# 2: times in UTC (ISO 8601); 1 had ParqEx's local times.
+STORAGE_VERSION = 2
 SAVE_DELAY = 10
 
 
@@ -42,15 +44,19 @@ class _StoredDoor(TypedDict, total=False):
     # do not count as a first reading).
     announced: list[str]
     read: bool
+    checked: str | None
 
 
 @dataclass(slots=True)
 class _DoorLog:
-    # Newest announced event time (naive, account time zone); None: nothing yet.
+    # Newest announced event time (UTC); None: nothing yet.
     last: datetime | None = None
     keys: set[str] = field(default_factory=set)
     announced: dict[str, datetime] = field(default_factory=dict)
     read: bool = True
+    # The access point's last toggle when its history was last read: a door
+    # that has not moved since has no news, even if its history is empty.
+    checked: datetime | None = None
 
     def remember(self, event: ToggleEvent) -> None:
         if (match := event.match_key) is not None:
@@ -65,30 +71,46 @@ class _DoorLog:
             self.announced = {k: t for k, t in self.announced.items() if t >= floor}
 
 
+class _HistoryStore(Store[dict[str, _StoredDoor]]):
+    """Hands version 1 over as it is: its local times need the account's zone."""
+
+    legacy = False
+
+    async def _async_migrate_func(
+        self, old_major_version: int, old_minor_version: int, old_data: Any
+    ) -> Any:
+        self.legacy = old_major_version < 2
+        return old_data
+
+
 class AnnouncedHistory:
     """Per access point: what was announced, so that nothing is announced twice."""
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Initialize the log of one config entry."""
-        self._store: Store[dict[str, _StoredDoor]] = Store(
+        self._store = _HistoryStore(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.history"
         )
         self._doors: dict[str, _DoorLog] = {}
 
-    async def async_load(self) -> None:
-        """Read what earlier runs announced."""
+    async def async_load(self, zone: tzinfo) -> None:
+        """Read what earlier runs announced; local times of version 1 in `zone`."""
         stored = await self._store.async_load() or {}
+        legacy = self._store.legacy
         for door_id, raw in stored.items():
+            keys = [_key_in_utc(k, zone, legacy) for k in raw.get("keys") or ()]
             announced = {
                 key: at
-                for key in raw.get("announced") or ()
-                if (at := _parse(key.split("|")[1] if "|" in key else None))
+                for raw_key in raw.get("announced") or ()
+                if (key := _key_in_utc(raw_key, zone, legacy))
+                and (at := _parse(key.split("|")[1] if "|" in key else None))
             }
             self._doors[door_id] = _DoorLog(
-                _parse(raw.get("last")),
-                set(raw.get("keys") or ()),
+                _parse(raw.get("last"), zone if legacy else None),
+                {key for key in keys if key},
                 announced,
                 raw.get("read", True) is not False,
+                _parse(raw.get("checked")),
             )
 
     async def async_remove(self) -> None:
@@ -100,13 +122,29 @@ class AnnouncedHistory:
         log = self._doors.get(door_id)
         return log is not None and log.read
 
-    def start_date(self, door_id: str, today: date) -> date:
+    def has_news(self, access_point: AccessPoint) -> bool:
+        """Whether ParqEx may have events of it that were not announced yet."""
+        log = self._doors.get(access_point.id)
+        if log is None or not log.read or access_point.last_toggled is None:
+            return True
+        known = max((t for t in (log.last, log.checked) if t), default=None)
+        return known is None or access_point.last_toggled > known
+
+    def checked(self, door_id: str, last_toggled: datetime | None) -> None:
+        """Note that history was read while the access point showed this toggle."""
+        log = self._doors.get(door_id)
+        if log is not None and last_toggled is not None:
+            log.checked = max(log.checked or last_toggled, last_toggled)
+            self._store.async_delay_save(self._data, SAVE_DELAY)
+
+    def start_date(self, door_id: str, today: date, zone: tzinfo) -> date:
         """First day to ask for: back to the watermark, within the catch-up window."""
         earliest = today - timedelta(days=HISTORY_CATCH_UP_DAYS)
         log = self._doors.get(door_id)
         if log is None or log.last is None:
             return today - timedelta(days=1)
-        return max(earliest, min(log.last.date(), today - timedelta(days=1)))
+        last_day = log.last.astimezone(zone).date()
+        return max(earliest, min(last_day, today - timedelta(days=1)))
 
     def _log(self, door_id: str) -> _DoorLog:
         """Return an access point's log; a new one counts as not read yet."""
@@ -164,12 +202,11 @@ class AnnouncedHistory:
     def _data(self) -> dict[str, _StoredDoor]:
         return {
             door_id: {
-                "last": None
-                if log.last is None
-                else log.last.strftime(TIMESTAMP_FORMAT),
+                "last": None if log.last is None else log.last.isoformat(),
                 "keys": sorted(log.keys),
                 "announced": sorted(log.announced),
                 "read": log.read,
+                "checked": None if log.checked is None else log.checked.isoformat(),
             }
             for door_id, log in self._doors.items()
         }
@@ -179,13 +216,32 @@ class AnnouncedHistory:
         await self._store.async_save(self._data())
 
 
-def _parse(value: Any) -> datetime | None:
+def _parse(value: Any, legacy_zone: tzinfo | None = None) -> datetime | None:
+    """Read a stored time: ISO 8601 in UTC, or version 1's local time in a zone."""
     if not isinstance(value, str):
         return None
     try:
-        return datetime.strptime(value, TIMESTAMP_FORMAT)
+        if legacy_zone is not None:
+            naive = datetime.strptime(value, TIMESTAMP_FORMAT)
+            return local_to_utc(naive, legacy_zone)
+        parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _key_in_utc(key: Any, zone: tzinfo, legacy: bool) -> str | None:
+    """Return an event key as this version writes it (its time in UTC)."""
+    if not isinstance(key, str) or "|" not in key:
+        return None
+    if not legacy:
+        return key
+    parts = key.split("|")
+    at = _parse(parts[1], zone)
+    if at is None:
+        return None
+    parts[1] = at.isoformat()
+    return "|".join(parts)
 
 
 class AccessHistoryReader:
@@ -201,8 +257,10 @@ class AccessHistoryReader:
         self.announced = AnnouncedHistory(hass, entry_id)
         # Set once the event entities listen (after platform setup).
         self.started = False
-        # Access points whose history is worth reading, with the attempts left.
+        # Access points whose history is worth reading, with the attempts left,
+        # and the last toggle that made it worth reading.
         self._pending: dict[str, int] = {}
+        self._toggled: dict[str, datetime | None] = {}
         # Access points whose history ParqEx refuses to this user (owners only).
         self.refused: set[str] = set()
         self.last_error: str | None = None
@@ -210,34 +268,38 @@ class AccessHistoryReader:
         # News kept during a poll (see hold); None: announce at once.
         self._held: list[tuple[str, list[ToggleEvent]]] | None = None
 
-    def note_moved(
-        self,
-        previous: Mapping[str, AccessPoint],
-        current: Mapping[str, AccessPoint],
-    ) -> None:
-        """Mark access points whose state or last toggle changed: history has news."""
-        for door_id, access_point in current.items():
-            before = previous.get(door_id)
-            if door_id not in self.refused and (
-                before is None
-                or (before.state, before.last_toggled)
-                != (access_point.state, access_point.last_toggled)
-            ):
-                self._pending[door_id] = HISTORY_ATTEMPTS
+    def note_moved(self, moved: Iterable[AccessPoint], *, first_sync: bool) -> None:
+        """Mark access points that moved since the watermark: history has news.
 
-    async def async_read(
-        self, access_points: Mapping[str, AccessPoint], today: date
-    ) -> None:
-        """Read the history of pending access points and announce what is new."""
+        In the first `sync` of a run every access point is new; only those that
+        moved since the stored watermark are read, once each.
+        """
+        attempts = 1 if first_sync else HISTORY_ATTEMPTS
+        for access_point in moved:
+            if access_point.id not in self.refused and self.announced.has_news(
+                access_point
+            ):
+                self._pending[access_point.id] = attempts
+                self._toggled[access_point.id] = access_point.last_toggled
+
+    async def async_read(self, is_listed: Callable[[str], bool], today: date) -> None:
+        """Read the history of pending access points and announce what is new.
+
+        Access points ParqEx no longer lists are not asked about.
+        """
         async with self._lock:
             for door_id in list(self._pending):
-                if door_id not in access_points:
+                if not is_listed(door_id):
                     del self._pending[door_id]
                     continue
                 first_reading = not self.announced.knows(door_id)
                 try:
                     events = await self._client.async_get_door_history(
-                        door_id, self.announced.start_date(door_id, today), today
+                        door_id,
+                        self.announced.start_date(
+                            door_id, today, self._client.time_zone
+                        ),
+                        today,
                     )
                 except ParqExAuthError:
                     _LOGGER.info(
@@ -255,6 +317,7 @@ class AccessHistoryReader:
                         break
                     continue
                 new = self.announced.take_new(door_id, events)
+                self.announced.checked(door_id, self._toggled.get(door_id))
                 if new or first_reading:
                     del self._pending[door_id]
                 else:
@@ -262,6 +325,11 @@ class AccessHistoryReader:
                     self._spend_attempt(door_id)
                 if new:
                     self._announce(door_id, new)
+
+    async def async_start(self, is_listed: Callable[[str], bool], today: date) -> None:
+        """Read history once the entities listen: catches up on missed events."""
+        self.started = True
+        await self.async_read(is_listed, today)
 
     def announce_pushed(self, event: ToggleEvent) -> None:
         """Announce a pushed event unless history (or a push) announced it."""

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from .errors import ParqExUnexpectedResponseError
+from .times import in_order_to_utc, local_to_utc
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -85,6 +86,14 @@ def _naive_timestamp(raw: Mapping[str, Any], key: str) -> datetime | None:
         except ValueError:
             continue
     return None
+
+
+def _utc_timestamp(
+    raw: Mapping[str, Any], key: str, zone: tzinfo, not_before: datetime | None
+) -> datetime | None:
+    """Parse one of ParqEx's local times and place it in UTC."""
+    naive = _naive_timestamp(raw, key)
+    return None if naive is None else local_to_utc(naive, zone, not_before)
 
 
 def _door_state(raw: Mapping[str, Any], key: str) -> DoorState | None:
@@ -161,6 +170,7 @@ class AccessPoint:
     controller_id: str
     name: str
     state: DoorState | None
+    # Aware, UTC.
     last_toggled: datetime | None
     active: bool
     user_relationship: str | None
@@ -171,15 +181,28 @@ class AccessPoint:
     bluetooth_sensor_battery_level: int | None
 
     @classmethod
-    def from_json(cls, raw: Any, controller_id: str) -> AccessPoint:
-        """Parse one entry of a device's `doors`."""
+    def from_json(
+        cls,
+        raw: Any,
+        controller_id: str,
+        zone: tzinfo,
+        previous: Mapping[str, datetime | None],
+    ) -> AccessPoint:
+        """Parse one entry of a device's `doors`.
+
+        `previous` holds the last toggle ParqEx reported before, per door id: on
+        the night clocks go back it tells which of the repeated hours is meant.
+        """
         door = _mapping(raw, "door")
+        door_id = _required_id(door, "door")
         return cls(
-            id=_required_id(door, "door"),
+            id=door_id,
             controller_id=controller_id,
             name=(_str(door, "name") or "").strip(),
             state=_door_state(door, "state"),
-            last_toggled=_naive_timestamp(door, "last_toggled"),
+            last_toggled=_utc_timestamp(
+                door, "last_toggled", zone, previous.get(door_id)
+            ),
             # A door that does not say is assumed usable; ParqEx refuses it otherwise.
             active=_bool(door, "active") is not False,
             user_relationship=_str(door, "user_relationship"),
@@ -198,6 +221,7 @@ class Controller:
     id: str
     active: bool
     registered: bool | None
+    # Aware, UTC.
     last_contact: datetime | None
     blackbox_code: str | None
     software_version: str | None
@@ -205,42 +229,62 @@ class Controller:
     owner_last_name: str | None
     bluetooth_onboard: bool | None
     time_before_door_open_alert: int | None
-    access_points: tuple[AccessPoint, ...]
+    # None when ParqEx did not list the doors (`doors` missing or null): not "none".
+    access_points: tuple[AccessPoint, ...] | None
 
     @classmethod
-    def from_json(cls, raw: Any) -> Controller:
+    def from_json(
+        cls,
+        raw: Any,
+        zone: tzinfo = UTC,
+        previous: Mapping[str, datetime | None] | None = None,
+    ) -> Controller:
         """Parse one entry of `sync`'s `devices`."""
         device = _mapping(raw, "device")
         controller_id = _required_id(device, "device")
-        doors = device.get("doors") or []
-        if not isinstance(doors, list):
+        known = previous or {}
+        doors = device.get("doors")
+        if doors is not None and not isinstance(doors, list):
             raise ParqExUnexpectedResponseError("device doors is not a list")
         return cls(
             id=controller_id,
             active=_bool(device, "active") is not False,
             registered=_bool(device, "registered"),
-            last_contact=_naive_timestamp(device, "last_contact"),
+            last_contact=_utc_timestamp(
+                device, "last_contact", zone, known.get(controller_id)
+            ),
             blackbox_code=_str(device, "blackbox_code") or None,
             software_version=_str(device, "software_version") or None,
             owner_first_name=_str(device, "owner_first_name"),
             owner_last_name=_str(device, "owner_last_name"),
             bluetooth_onboard=_bool(device, "bluetooth_onboard"),
             time_before_door_open_alert=_int(device, "time_before_door_open_alert"),
-            access_points=tuple(
-                AccessPoint.from_json(door, controller_id) for door in doors
+            access_points=None
+            if doors is None
+            else tuple(
+                AccessPoint.from_json(door, controller_id, zone, known)
+                for door in doors
             ),
         )
 
 
-def parse_sync(body: Any) -> tuple[Controller, ...]:
-    """Parse the `sync` answer: `devices` at the top level or inside `data`."""
+def parse_sync(
+    body: Any,
+    zone: tzinfo = UTC,
+    previous: Mapping[str, datetime | None] | None = None,
+) -> tuple[Controller, ...]:
+    """Parse the `sync` answer: `devices` at the top level or inside `data`.
+
+    Times are read in the account's `zone`; `previous` (last toggle per door id,
+    last contact per controller id) resolves the hour that repeats in autumn.
+    """
     payload = _mapping(body, "response")
     devices = payload.get("devices")
     if devices is None and isinstance(payload.get("data"), Mapping):
         devices = payload["data"].get("devices")
     if not isinstance(devices, list):
         raise ParqExUnexpectedResponseError("sync answer has no devices list")
-    return tuple(Controller.from_json(device) for device in devices)
+    return tuple(Controller.from_json(device, zone, previous) for device in devices)
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,7 +299,7 @@ class ToggleEvent:
     user_first_name: str
     user_last_name: str
     was_success: bool
-    # Zone-less, in the account's time zone.
+    # Aware, UTC, to the second.
     toggled_at: datetime
     # E-mail addresses are personal data the integration never needs; not kept.
 
@@ -272,7 +316,7 @@ class ToggleEvent:
         return "|".join(
             (
                 self.door_id,
-                self.toggled_at.strftime(TIMESTAMP_FORMAT),
+                self.toggled_at.isoformat(),
                 self.door_state or "",
                 self.channel,
                 self.user_id or self.user_name,
@@ -291,20 +335,17 @@ class ToggleEvent:
         return "|".join(
             (
                 self.door_id,
-                self.toggled_at.strftime(TIMESTAMP_FORMAT),
+                self.toggled_at.isoformat(),
                 self.door_state or "",
                 self.channel,
             )
         )
 
     @classmethod
-    def from_json(cls, raw: Any) -> ToggleEvent | None:
-        """Parse one entry of `toggle_events`; None when it lacks a door or a time."""
-        if not isinstance(raw, Mapping):
-            return None
+    def from_json(cls, raw: Any, toggled_at: datetime) -> ToggleEvent | None:
+        """Parse one entry of `toggle_events` (placed in time already)."""
         door_id = _str(raw, "door_id")
-        toggled_at = _naive_timestamp(raw, "toggle_date_time")
-        if not door_id or toggled_at is None:
+        if not door_id:
             return None
         user = raw.get("user")
         if not isinstance(user, Mapping):
@@ -322,14 +363,27 @@ class ToggleEvent:
         )
 
 
-def parse_toggle_history(body: Any) -> tuple[ToggleEvent, ...]:
-    """Parse `toggle-history`, skipping entries without a door or time, oldest first."""
+def parse_toggle_history(body: Any, zone: tzinfo = UTC) -> tuple[ToggleEvent, ...]:
+    """Parse `toggle-history`, skipping entries without a door or time, oldest first.
+
+    Times are read in the account's `zone`, in the order ParqEx lists them.
+    """
     events = envelope_data(body).get("toggle_events")
     if events is None:
         return ()
     if not isinstance(events, list):
         raise ParqExUnexpectedResponseError("toggle_events is not a list")
-    parsed = (ToggleEvent.from_json(raw) for raw in events)
+    dated = [
+        (raw, naive)
+        for raw in events
+        if isinstance(raw, Mapping)
+        and (naive := _naive_timestamp(raw, "toggle_date_time")) is not None
+    ]
+    placed = in_order_to_utc([naive for _, naive in dated], zone)
+    parsed = (
+        ToggleEvent.from_json(raw, at)
+        for (raw, _), at in zip(dated, placed, strict=True)
+    )
     return tuple(
         sorted((event for event in parsed if event), key=lambda e: e.toggled_at)
     )
@@ -385,16 +439,15 @@ class Delivery:
             occurred_at=_occurred_at(body),
         )
 
-    def toggle_event(self, zone: tzinfo, received_at: datetime) -> ToggleEvent | None:
+    def toggle_event(self, received_at: datetime) -> ToggleEvent | None:
         """Return the door change as the history entry ParqEx will record.
 
         None when the delivery is no door change. History is written to the
-        second in the account's time zone, without a zone; `fold` keeps the hour
-        that repeats when clocks go back apart.
+        second; an undated delivery is taken as of when it arrived.
         """
         if self.door_id is None or self.door_state is None:
             return None
-        at = (self.occurred_at or received_at).astimezone(zone)
+        at = (self.occurred_at or received_at).astimezone(UTC)
         return ToggleEvent(
             door_id=self.door_id,
             door_name="",
@@ -405,7 +458,7 @@ class Delivery:
             user_first_name=self.user_first_name,
             user_last_name=self.user_last_name,
             was_success=True,
-            toggled_at=at.replace(tzinfo=None, microsecond=0),
+            toggled_at=at.replace(microsecond=0),
         )
 
 

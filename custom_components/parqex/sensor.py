@@ -20,14 +20,16 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import ParqExConfigEntry, ParqExCoordinator, ParqExData
+from .access_points import AccessPointStates
 from .entity import (
     ParqExAccessPointEntity,
     ParqExControllerEntity,
+    account_id,
     async_track_entities,
     unique_id,
 )
 from .models import AccessPoint, Controller, ToggleEvent
+from .runtime import ParqExConfigEntry
 
 PARALLEL_UPDATES = 0
 
@@ -37,21 +39,21 @@ class ParqExAccessPointSensorDescription(SensorEntityDescription):
     """A sensor of an access point."""
 
     exists_fn: Callable[[AccessPoint], bool] = lambda _: True
-    value_fn: Callable[[ParqExCoordinator, AccessPoint], datetime | int | None]
+    value_fn: Callable[[AccessPoint], datetime | int | None]
 
 
 @dataclass(frozen=True, kw_only=True)
 class ParqExControllerSensorDescription(SensorEntityDescription):
     """A sensor of a controller."""
 
-    value_fn: Callable[[ParqExCoordinator, Controller], datetime | None]
+    value_fn: Callable[[Controller], datetime | None]
 
 
 ACCESS_POINT_SENSORS = (
     ParqExAccessPointSensorDescription(
         key="last_changed",
         device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda coordinator, door: coordinator.as_utc(door.last_toggled),
+        value_fn=lambda door: door.last_toggled,
     ),
     ParqExAccessPointSensorDescription(
         key="sensor_battery",
@@ -61,7 +63,7 @@ ACCESS_POINT_SENSORS = (
         entity_category=EntityCategory.DIAGNOSTIC,
         # Only access points with a paired Bluetooth door sensor have a battery.
         exists_fn=lambda door: door.bluetooth_sensor,
-        value_fn=lambda _, door: door.bluetooth_sensor_battery_level,
+        value_fn=lambda door: door.bluetooth_sensor_battery_level,
     ),
 )
 
@@ -74,9 +76,7 @@ CONTROLLER_SENSORS = (
         entity_category=EntityCategory.DIAGNOSTIC,
         # It changes with every contact; useful for support, noisy for history.
         entity_registry_enabled_default=False,
-        value_fn=lambda coordinator, controller: coordinator.as_utc(
-            controller.last_contact
-        ),
+        value_fn=lambda controller: controller.last_contact,
     ),
 )
 
@@ -87,30 +87,30 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors of access points and controllers as they appear."""
-    coordinator = entry.runtime_data
+    account = account_id(entry)
 
-    def _wanted(data: ParqExData) -> dict[str, Callable[[], Entity]]:
+    def _wanted(states: AccessPointStates) -> dict[str, Callable[[], Entity]]:
         wanted: dict[str, Callable[[], Entity]] = {
-            unique_id(door_id, description.key): partial(
-                ParqExAccessPointSensor, coordinator, access_point, description
+            unique_id(account, door_id, description.key): partial(
+                ParqExAccessPointSensor, entry, access_point, description
             )
-            for door_id, access_point in data.access_points.items()
+            for door_id, access_point in states.access_points.items()
             for description in ACCESS_POINT_SENSORS
             if description.exists_fn(access_point)
         }
         wanted.update(
             (
-                unique_id(door_id, LAST_OPERATED_BY),
-                partial(ParqExLastOperatedBy, coordinator, access_point),
+                unique_id(account, door_id, LAST_OPERATED_BY),
+                partial(ParqExLastOperatedBy, entry, access_point),
             )
-            for door_id, access_point in data.access_points.items()
+            for door_id, access_point in states.access_points.items()
         )
         wanted.update(
             (
-                unique_id(controller_id, description.key),
-                partial(ParqExControllerSensor, coordinator, controller, description),
+                unique_id(account, controller_id, description.key),
+                partial(ParqExControllerSensor, entry, controller, description),
             )
-            for controller_id, controller in data.controllers.items()
+            for controller_id, controller in states.controllers.items()
             for description in CONTROLLER_SENSORS
         )
         return wanted
@@ -125,18 +125,18 @@ class ParqExAccessPointSensor(ParqExAccessPointEntity, SensorEntity):
 
     def __init__(
         self,
-        coordinator: ParqExCoordinator,
+        entry: ParqExConfigEntry,
         access_point: AccessPoint,
         description: ParqExAccessPointSensorDescription,
     ) -> None:
         """Initialize the sensor."""
         self.entity_description = description
-        super().__init__(coordinator, access_point, description.key)
+        super().__init__(entry, access_point, description.key)
 
     @property
     def native_value(self) -> datetime | int | None:
         """Return the value from the last sync."""
-        return self.entity_description.value_fn(self.coordinator, self.access_point)
+        return self.entity_description.value_fn(self.access_point)
 
 
 class ParqExControllerSensor(ParqExControllerEntity, SensorEntity):
@@ -146,18 +146,18 @@ class ParqExControllerSensor(ParqExControllerEntity, SensorEntity):
 
     def __init__(
         self,
-        coordinator: ParqExCoordinator,
+        entry: ParqExConfigEntry,
         controller: Controller,
         description: ParqExControllerSensorDescription,
     ) -> None:
         """Initialize the sensor."""
         self.entity_description = description
-        super().__init__(coordinator, controller, description.key)
+        super().__init__(entry, controller, description.key)
 
     @property
     def native_value(self) -> datetime | None:
         """Return the value from the last sync."""
-        return self.entity_description.value_fn(self.coordinator, self.controller)
+        return self.entity_description.value_fn(self.controller)
 
 
 class ParqExLastOperatedBy(ParqExAccessPointEntity, RestoreSensor):
@@ -167,11 +167,9 @@ class ParqExLastOperatedBy(ParqExAccessPointEntity, RestoreSensor):
     did it; failed attempts count too. Restored across restarts.
     """
 
-    def __init__(
-        self, coordinator: ParqExCoordinator, access_point: AccessPoint
-    ) -> None:
+    def __init__(self, entry: ParqExConfigEntry, access_point: AccessPoint) -> None:
         """Initialize the sensor of an access point."""
-        super().__init__(coordinator, access_point, LAST_OPERATED_BY)
+        super().__init__(entry, access_point, LAST_OPERATED_BY)
         self._attr_extra_state_attributes: dict[str, Any] = {}
 
     async def async_added_to_hass(self) -> None:

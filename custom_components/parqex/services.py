@@ -29,11 +29,11 @@ from .const import (
     MAX_HISTORY_LIMIT,
     MAX_HISTORY_RANGE_DAYS,
 )
-from .coordinator import ParqExConfigEntry, ParqExCoordinator
 from .entity import owner_id
 from .errors import ParqExAuthError, ParqExError
 from .event import event_data, event_type
 from .models import ToggleEvent
+from .runtime import ParqExConfigEntry, ParqExRuntime
 
 SERVICE_GET_ACCESS_HISTORY = "get_access_history"
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
@@ -85,10 +85,10 @@ def _loaded_entry(hass: HomeAssistant, entry_id: str) -> ParqExConfigEntry:
 
 
 def _target_doors(
-    hass: HomeAssistant, coordinator: ParqExCoordinator, call: ServiceCall
+    hass: HomeAssistant, entry: ParqExConfigEntry, call: ServiceCall
 ) -> list[str]:
     """Return the access points asked for: one, a controller's, or all."""
-    data = coordinator.data
+    data = entry.runtime_data.states
     entity_id: str | None = call.data.get(ATTR_ENTITY_ID)
     device_id: str | None = call.data.get(ATTR_DEVICE_ID)
     if entity_id and device_id:
@@ -97,8 +97,7 @@ def _target_doors(
         entity = er.async_get(hass).async_get(entity_id)
         door_id = (
             owner_id(entity.unique_id)
-            if entity is not None
-            and entity.config_entry_id == coordinator.config_entry.entry_id
+            if entity is not None and entity.config_entry_id == entry.entry_id
             else None
         )
         if door_id is None or door_id not in data.access_points:
@@ -116,12 +115,14 @@ def _target_doors(
         )
         if controller is None:
             raise _invalid("unknown_controller")
-        return [access_point.id for access_point in controller.access_points]
+        return [
+            access_point.id for access_point in data.access_points_of(controller.id)
+        ]
     return list(data.access_points)
 
 
-def _date_range(coordinator: ParqExCoordinator, call: ServiceCall) -> tuple[date, date]:
-    end: date = call.data.get(ATTR_END_DATE) or coordinator.account_today()
+def _date_range(runtime: ParqExRuntime, call: ServiceCall) -> tuple[date, date]:
+    end: date = call.data.get(ATTR_END_DATE) or runtime.coordinator.account_today()
     start: date = call.data.get(ATTR_START_DATE) or end - timedelta(days=6)
     if end < start:
         raise _invalid("end_before_start")
@@ -133,20 +134,21 @@ def _date_range(coordinator: ParqExCoordinator, call: ServiceCall) -> tuple[date
 async def _async_get_access_history(call: ServiceCall) -> ServiceResponse:
     """Return the access events of the target, newest first."""
     hass = call.hass
-    coordinator = _loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID]).runtime_data
-    doors = _target_doors(hass, coordinator, call)
-    start, end = _date_range(coordinator, call)
+    entry = _loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    runtime = entry.runtime_data
+    doors = _target_doors(hass, entry, call)
+    start, end = _date_range(runtime, call)
     events: list[ToggleEvent] = []
     for door_id in doors:
         try:
             events.extend(
-                await coordinator.client.async_get_door_history(door_id, start, end)
+                await runtime.client.async_get_door_history(door_id, start, end)
             )
         except ParqExAuthError as err:
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
                 translation_key="history_not_permitted",
-                translation_placeholders={"name": _name(coordinator, door_id)},
+                translation_placeholders={"name": _name(runtime, door_id)},
             ) from err
         except ParqExError as err:
             raise HomeAssistantError(
@@ -155,41 +157,39 @@ async def _async_get_access_history(call: ServiceCall) -> ServiceResponse:
                 translation_placeholders={"error": str(err)},
             ) from err
     events.sort(key=lambda event: event.toggled_at, reverse=True)
-    switch_ids = _switch_entity_ids(hass, coordinator)
+    switch_ids = _switch_entity_ids(hass, entry)
     return {
         "events": [
-            _describe(coordinator, event, switch_ids)
+            _describe(runtime, event, switch_ids)
             for event in events[: call.data[ATTR_LIMIT]]
         ]
     }
 
 
-def _name(coordinator: ParqExCoordinator, door_id: str) -> str:
-    access_point = coordinator.data.access_points.get(door_id)
+def _name(runtime: ParqExRuntime, door_id: str) -> str:
+    access_point = runtime.states.access_points.get(door_id)
     if access_point is None:
         return door_id
     return access_point.name or f"#{access_point.entity_number or '?'}"
 
 
-def _switch_entity_ids(
-    hass: HomeAssistant, coordinator: ParqExCoordinator
-) -> dict[str, str]:
+def _switch_entity_ids(hass: HomeAssistant, entry: ParqExConfigEntry) -> dict[str, str]:
     """Access point id -> its switch, so that answers point at entities."""
     return {
-        entity.unique_id: entity.entity_id
+        owner_id(entity.unique_id): entity.entity_id
         for entity in er.async_entries_for_config_entry(
-            er.async_get(hass), coordinator.config_entry.entry_id
+            er.async_get(hass), entry.entry_id
         )
         if entity.domain == "switch"
     }
 
 
 def _describe(
-    coordinator: ParqExCoordinator, event: ToggleEvent, switch_ids: dict[str, str]
+    runtime: ParqExRuntime, event: ToggleEvent, switch_ids: dict[str, str]
 ) -> dict[str, Any]:
     return {
-        "access_point": event.door_name or _name(coordinator, event.door_id),
+        "access_point": event.door_name or _name(runtime, event.door_id),
         "entity_id": switch_ids.get(event.door_id),
         "event_type": event_type(event),
-        **event_data(coordinator, event),
+        **event_data(event),
     }

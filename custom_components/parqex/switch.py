@@ -11,13 +11,22 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import ParqExConfigEntry, ParqExCoordinator, ParqExData
-from .entity import ParqExAccessPointEntity, async_track_entities, unique_id
+from .access_points import AccessPointStates
+from .entity import (
+    ParqExAccessPointEntity,
+    account_id,
+    async_track_entities,
+    unique_id,
+)
 from .models import AccessPoint, DoorState
+from .runtime import ParqExConfigEntry
 from .voice import async_keep_from_voice_assistants
 
-# Commands are serialized per access point by the coordinator's cooldown instead.
-PARALLEL_UPDATES = 0
+# One command at a time, as ParqEx asks. Home Assistant calls a service aimed at
+# one entity without this semaphore: the states' 20 s guard covers that case.
+PARALLEL_UPDATES = 1
+
+ATTR_CLOSE_PENDING = "close_pending"
 
 
 async def async_setup_entry(
@@ -26,14 +35,14 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a switch for every access point, now and whenever one appears."""
-    coordinator = entry.runtime_data
+    account = account_id(entry)
 
-    def _wanted(data: ParqExData) -> dict[str, Callable[[], Entity]]:
+    def _wanted(states: AccessPointStates) -> dict[str, Callable[[], Entity]]:
         return {
-            unique_id(door_id): partial(
-                ParqExAccessPointSwitch, coordinator, access_point
+            unique_id(account, door_id): partial(
+                ParqExAccessPointSwitch, entry, access_point
             )
-            for door_id, access_point in data.access_points.items()
+            for door_id, access_point in states.access_points.items()
         }
 
     async_track_entities(hass, entry, async_add_entities, _wanted)
@@ -44,11 +53,9 @@ class ParqExAccessPointSwitch(ParqExAccessPointEntity, SwitchEntity):
 
     _attr_translation_key = "access_point"
 
-    def __init__(
-        self, coordinator: ParqExCoordinator, access_point: AccessPoint
-    ) -> None:
+    def __init__(self, entry: ParqExConfigEntry, access_point: AccessPoint) -> None:
         """Initialize the switch of an access point."""
-        super().__init__(coordinator, access_point)
+        super().__init__(entry, access_point)
         self._attr_translation_placeholders = {
             "number": str(access_point.entity_number or "")
         }
@@ -63,17 +70,18 @@ class ParqExAccessPointSwitch(ParqExAccessPointEntity, SwitchEntity):
 
     @property
     def is_on(self) -> bool | None:
-        """Return True when ParqEx reports the access point OPEN.
+        """Return True when the access point is (or was just told to be) OPEN.
 
-        After ParqEx accepted a command, the requested state shows until `sync`
-        confirms it (or the fast polling after the command ends): no bounce back.
+        An accepted open shows at once, with no bounce back; an accepted close
+        shows only once ParqEx reports the access point CLOSED.
         """
-        if self.door_id not in self.coordinator.data.access_points:
-            return None
-        state = self.coordinator.requested_state(self.door_id)
-        if state is None:
-            state = self.access_point.state
+        state = self.states.shown_state(self.door_id)
         return None if state is None else state is DoorState.OPEN
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Whether ParqEx accepted a close it has not reported carried out yet."""
+        return {ATTR_CLOSE_PENDING: self.states.close_pending(self.door_id)}
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Ask ParqEx to open the access point."""
@@ -85,6 +93,5 @@ class ParqExAccessPointSwitch(ParqExAccessPointEntity, SwitchEntity):
 
     async def _async_request(self, door_state: DoorState) -> None:
         name = self.name if isinstance(self.name, str) else self.entity_id
-        await self.coordinator.async_toggle(self.access_point, door_state, name)
-        # Accepted: show what was asked for now, not ParqEx's state before the move.
-        self.async_write_ha_state()
+        await self.states.async_command(self.door_id, door_state, name)
+        self._entry.runtime_data.coordinator.poll_fast()

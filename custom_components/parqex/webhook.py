@@ -1,9 +1,10 @@
-"""Receives ParqEx's webhook deliveries and hands door changes to the coordinator.
+"""Receives ParqEx's webhook deliveries: authenticates, parses, hands them on.
 
 A delivery is authentic when a request header carries the API key ParqEx gave
 for deliveries (the documented header name was lost), as is or as `Bearer <key>`.
-It is answered at once: applying a door change is in memory; a refresh for an
-access point not known yet runs after the answer.
+It is answered at once: a door change goes to the access point states (which
+decide what it changes) and to history (which decides whether it is news); a
+refresh for an access point not known yet runs after the answer.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections import Counter
 from datetime import datetime
 import hmac
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import hdrs, web
 
@@ -27,11 +28,15 @@ from .const import (
     CONF_WEBHOOK_KEY,
     DELIVERY_MEMORY,
     DOMAIN,
+    MAX_DELIVERY_AHEAD,
     MAX_DELIVERY_BYTES,
+    MAX_HELD_DELIVERIES,
     UNKNOWN_DOOR_REFRESH_INTERVAL,
 )
-from .coordinator import ParqExConfigEntry, ParqExCoordinator
-from .models import Delivery, ParqExDeliveryError, ToggleEvent
+from .models import Delivery, ParqExDeliveryError
+
+if TYPE_CHECKING:
+    from .runtime import ParqExConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -104,16 +109,13 @@ def _answer(status: int, message: str) -> web.Response:
 class ParqExWebhook:
     """The webhook of one config entry: checks, de-duplicates, applies, counts."""
 
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: ParqExConfigEntry,
-        coordinator: ParqExCoordinator,
-    ) -> None:
+    def __init__(self, hass: HomeAssistant, entry: ParqExConfigEntry) -> None:
         """Initialize the receiver of one ParqEx account."""
         self._hass = hass
         self._entry = entry
-        self._coordinator = coordinator
+        self._registered = False
+        # Door changes received before the account's time zone was known.
+        self._held: list[tuple[Delivery, datetime]] = []
         self.deliveries = DeliveryLog(hass, entry.entry_id)
         self.counts: Counter[str] = Counter()
         self.last_delivery: datetime | None = None
@@ -126,20 +128,26 @@ class ParqExWebhook:
         return bool(self._entry.options.get(CONF_WEBHOOK_KEY))
 
     async def async_register(self) -> None:
-        """Read handled ids, then listen (POST only) until the entry unloads."""
+        """Read handled ids, then listen (POST only) until `async_unregister`."""
         await self.deliveries.async_load()
-        webhook_id: str = self._entry.data[CONF_WEBHOOK_ID]
         webhook.async_register(
             self._hass,
             DOMAIN,
             "ParqEx",
-            webhook_id,
+            self._entry.data[CONF_WEBHOOK_ID],
             self._async_handle,
             allowed_methods=[hdrs.METH_POST],
         )
-        self._entry.async_on_unload(
-            lambda: webhook.async_unregister(self._hass, webhook_id)
-        )
+        self._registered = True
+        states = self._entry.runtime_data.states
+        self._entry.async_on_unload(states.async_when_time_zone_known(self._apply_held))
+        self._entry.async_on_unload(self.async_unregister)
+
+    def async_unregister(self) -> None:
+        """Stop taking deliveries (first thing on unload)."""
+        if self._registered:
+            self._registered = False
+            webhook.async_unregister(self._hass, self._entry.data[CONF_WEBHOOK_ID])
 
     async def _async_handle(
         self, hass: HomeAssistant, webhook_id: str, request: web.Request
@@ -160,15 +168,28 @@ class ParqExWebhook:
             self.counts["refused_bad"] += 1
             _LOGGER.debug("ParqEx delivery refused: %s", err)
             return _answer(400, str(err) or "Invalid delivery")
-        self.last_delivery = dt_util.utcnow()
+        now = dt_util.utcnow()
+        if delivery.occurred_at is not None and (
+            delivery.occurred_at > now + MAX_DELIVERY_AHEAD
+        ):
+            # A clock this wrong would hold the access point on what it says.
+            self.counts["refused_bad"] += 1
+            _LOGGER.debug("ParqEx delivery refused: dated in the future")
+            return _answer(400, "Delivery dated in the future")
+        self.last_delivery = now
         if not self.deliveries.add(delivery.id):
             self.counts["duplicates"] += 1
             return _answer(200, "Already handled")
-        event = delivery.toggle_event(self._coordinator.time_zone, dt_util.utcnow())
-        if event is None:
+        if delivery.door_id is None or delivery.door_state is None:
             self.counts["ignored"] += 1
             return _answer(200, "Not a door change")
-        self._apply(event)
+        if not self._entry.runtime_data.states.time_zone_known:
+            if len(self._held) >= MAX_HELD_DELIVERIES:
+                del self._held[0]
+            self._held.append((delivery, now))
+            self.counts["held"] += 1
+            return _answer(200, "OK")
+        self._apply(delivery, now)
         return _answer(200, "OK")
 
     def _refuse_unauthorized(self, key_saved: bool) -> web.Response:
@@ -183,9 +204,32 @@ class ParqExWebhook:
             _LOGGER.debug("ParqEx webhook delivery refused (push on: %s)", key_saved)
         return _answer(401, "Unauthorized")
 
-    def _apply(self, event: ToggleEvent) -> None:
-        coordinator = self._coordinator
-        if coordinator.async_apply_pushed(event):
+    def _apply_held(self) -> None:
+        held, self._held = self._held, []
+        for delivery, received_at in held:
+            self._apply(delivery, received_at)
+
+    def _apply(self, delivery: Delivery, received_at: datetime) -> None:
+        runtime = self._entry.runtime_data
+        event = delivery.toggle_event(received_at)
+        if event is None or delivery.door_id is None or delivery.door_state is None:
+            return
+        if delivery.occurred_at is None:
+            # Undated: it cannot be placed against what ParqEx reported, so it
+            # never moves a state; `sync` says where the door is now.
+            known = event.door_id in runtime.states.access_points
+            if known:
+                self._entry.async_create_background_task(
+                    self._hass,
+                    runtime.coordinator.async_request_refresh(),
+                    "parqex refresh for an undated delivery",
+                )
+        else:
+            known = runtime.states.apply_push(
+                event.door_id, delivery.door_state, event.toggled_at, received_at
+            )
+        if known:
+            runtime.history.announce_pushed(event)
             self.counts["door_changes"] += 1
             return
         # A new access point, or one this user cannot see: ask `sync` once.
@@ -197,7 +241,7 @@ class ParqExWebhook:
         self._unknown_doors[event.door_id] = now
         self._entry.async_create_background_task(
             self._hass,
-            coordinator.async_request_refresh(),
+            runtime.coordinator.async_request_refresh(),
             "parqex refresh for a pushed access point",
         )
 

@@ -23,7 +23,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 
 from .const import CONF_CLOUDHOOK_URL, CONF_WEBHOOK_KEY, DOMAIN
-from .coordinator import ParqExConfigEntry
+from .runtime import ParqExConfigEntry
 from .urls import development_base_url
 
 _LOGGER = logging.getLogger(__name__)

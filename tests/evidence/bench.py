@@ -22,6 +22,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.parqex.const import CONF_WEBHOOK_KEY, DOMAIN
 from custom_components.parqex.coordinator import ParqExCoordinator
 from custom_components.parqex.models import DoorState
+from custom_components.parqex.runtime import ParqExRuntime
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
@@ -29,6 +30,7 @@ from homeassistant.helpers import entity_registry as er
 from ..develop_helpers import Develop, add_parqex, onboard, states, until
 from ..flow_helpers import sign_in_with_simulator
 from .accounts import door_id, write_account
+from .change_cost import ChangeCost, measure
 from .measure import (
     Cost,
     Delays,
@@ -77,6 +79,7 @@ class BenchResult:
     costs: dict[tuple[int, str], Cost] = field(default_factory=dict)
     remote: dict[str, Delays] = field(default_factory=dict)
     turn_on: dict[str, Delays] = field(default_factory=dict)
+    change: dict[int, ChangeCost] = field(default_factory=dict)
     startup_seconds: float | None = None
 
     def missing(self) -> list[str]:
@@ -105,6 +108,11 @@ class BenchResult:
                     missing.append(f"{name} delay {how}")
         if self.startup_seconds is None:
             missing.append("start-up time")
+        missing += [
+            f"cost of change at {controllers} controllers"
+            for controllers in self.plan.controllers
+            if controllers not in self.change
+        ]
         return missing
 
     def markdown(self) -> str:
@@ -137,6 +145,31 @@ class BenchResult:
                     cost.writes_quiet,
                 )
                 for (controllers, poller), cost in sorted(self.costs.items())
+            ],
+        )
+        change = table(
+            [
+                "Access points",
+                "Floor ms (decode `sync`)",
+                "Quiet poll ms",
+                "Quiet poll / floor",
+                "One push ms",
+                "Quiet poll writes: changed / unchanged",
+                "Push writes: changed / unchanged",
+                "History requests at a restart",
+            ],
+            [
+                (
+                    controllers * DOORS,
+                    cost.floor_ms,
+                    cost.quiet_ms,
+                    cost.ratio,
+                    cost.push_ms,
+                    f"{cost.quiet_changed} / {cost.quiet_unchanged}",
+                    f"{cost.push_changed} / {cost.push_unchanged}",
+                    cost.restart_history_requests,
+                )
+                for controllers, cost in sorted(self.change.items())
             ],
         )
         delays = table(
@@ -180,6 +213,23 @@ class BenchResult:
                 " measured with tracemalloc.",
                 "",
                 costs,
+                "",
+                "## Cost of change",
+                "",
+                "What a poll and a push cost against what they change, side by side"
+                " in this run (CPU of this process, median of 5, in the test"
+                " harness's debug-mode event loop, which inflates every figure"
+                " alike). Floor: decoding and parsing the same `sync` answer,"
+                " nothing else. Quiet poll: one refresh in which nothing moved but"
+                " every controller checked in (its last contact moved), as real"
+                " controllers do once a minute. One push: the webhook handler for"
+                " one door change (authenticate, parse, apply, announce; not"
+                " HTTP). Writes count state changes and unchanged rewrites apart;"
+                " the last-contact sensors are disabled by default and not counted."
+                " Restart: history requests when the entry is reloaded with"
+                " nothing new since.",
+                "",
+                change,
                 "",
                 "## Delays",
                 "",
@@ -285,7 +335,7 @@ class Bench:
         )
         async with simulator_process(account) as sim:
             entry = await self._sign_in(sim)
-            coordinator: ParqExCoordinator = entry.runtime_data
+            coordinator: ParqExCoordinator = entry.runtime_data.coordinator
             ours = [
                 e.entity_id
                 for e in er.async_entries_for_config_entry(
@@ -294,6 +344,9 @@ class Bench:
             ]
             self.result.costs[(controllers, "integration")] = await self._cost(
                 sim, coordinator.async_refresh, ours
+            )
+            self.result.change[controllers] = await measure(
+                self.hass, self.client, sim, entry
             )
             token = entry.data["token"]["access_token"]
             # Alone, so that its polls do not count for the naive poller's.
@@ -318,7 +371,7 @@ class Bench:
         account = write_account(self.tmp_path / "account-delays.json", 1)
         async with simulator_process(account, travel_time=TRAVEL_TIME) as sim:
             entry = await self._sign_in(sim)
-            coordinator: ParqExCoordinator = entry.runtime_data
+            runtime: ParqExRuntime = entry.runtime_data
             doors = [door_id(0, d) for d in range(DOORS)]
             naive = NaivePoller(
                 hass,
@@ -330,15 +383,15 @@ class Bench:
             naive.start()
             await naive.async_refresh()
             switches = {
-                d: er.async_get(hass).async_get_entity_id("switch", DOMAIN, d)
+                d: er.async_get(hass).async_get_entity_id(
+                    "switch", DOMAIN, f"{entry.unique_id}_{d}"
+                )
                 for d in doors
             }
             turn_on = self.result.turn_on
             remote = self.result.remote
             try:
-                turn_on["polled"] = await self._turn_on(
-                    coordinator, switches, doors[0:]
-                )
+                turn_on["polled"] = await self._turn_on(runtime, switches, doors[0:])
                 turn_on["naive"] = await self._naive_turn_on(
                     naive, doors[plan.toggles :]
                 )
@@ -347,7 +400,7 @@ class Bench:
                 )
                 await self._push(sim, entry)
                 turn_on["pushed"] = await self._turn_on(
-                    coordinator, switches, doors[2 * plan.toggles :]
+                    runtime, switches, doors[2 * plan.toggles :]
                 )
                 remote["pushed"], _ = await self._remote(
                     sim, switches[doors[-1]], doors[-1], None
@@ -358,7 +411,7 @@ class Bench:
 
     async def _turn_on(
         self,
-        coordinator: ParqExCoordinator,
+        runtime: ParqExRuntime,
         switches: dict[str, str | None],
         doors: list[str],
     ) -> Delays:
@@ -368,11 +421,11 @@ class Bench:
 
             @callback
             def _reported(door: str = door, done: Any = reported) -> None:
-                access_point = coordinator.data.access_points[door]
+                access_point = runtime.states.access_points[door]
                 if access_point.state is DoorState.OPEN and not done.done():
                     done.set_result(time.monotonic())
 
-            unlisten = coordinator.async_add_listener(_reported)
+            unlisten = runtime.states.async_subscribe(door, _reported)
             started = time.monotonic()
             await self.hass.services.async_call(
                 "switch", "turn_on", {"entity_id": switches[door]}, blocking=True

@@ -33,7 +33,7 @@ from pytest_homeassistant_custom_component.common import (
     async_test_home_assistant,
 )
 
-from custom_components.parqex.const import DOMAIN
+from custom_components.parqex.const import DOMAIN, MISSING_REMOVAL_DELAY
 from custom_components.parqex.coordinator import ParqExCoordinator
 from custom_components.parqex.entity import ParqExEntity, owner_id
 from homeassistant import loader
@@ -162,6 +162,8 @@ class Soak:
         # When Home Assistant first showed each access point: its history counts
         # from then on (the first reading of an access point is quiet).
         self.known_since: dict[str, datetime] = {}
+        # Doors and controllers the simulator no longer has, since when.
+        self.gone_since: dict[str, datetime] = {}
         self.fired: dict[str, list[str]] = {}
         self._added = 0
         self._refresh_token = ""
@@ -242,7 +244,7 @@ class Soak:
 
     @property
     def coordinator(self) -> ParqExCoordinator:
-        coordinator: ParqExCoordinator = self.entry.runtime_data
+        coordinator: ParqExCoordinator = self.entry.runtime_data.coordinator
         return coordinator
 
     async def start(self, first: bool) -> None:
@@ -266,7 +268,7 @@ class Soak:
         await self.settle()
         self._refresh_token = self.entry.data["token"]["refresh_token"]
         now = dt_util.utcnow()
-        for door_id in self.coordinator.data.access_points:
+        for door_id in self.entry.runtime_data.states.access_points:
             self.known_since.setdefault(door_id, now)
 
     def signed_in_entry(self) -> dict[str, Any]:
@@ -371,7 +373,7 @@ class Soak:
     async def command(self, door_id: str, wanted: str) -> None:
         """Turn the switch on or off, as an automation does; it may be refused."""
         entity_id = er.async_get(self.running).async_get_entity_id(
-            "switch", DOMAIN, door_id
+            "switch", DOMAIN, f"{self.entry.unique_id}_{door_id}"
         )
         self.result.commands += 1
         try:
@@ -482,12 +484,12 @@ class Soak:
 
     # -- invariants ---------------------------------------------------------------
 
-    def check(self, episode: Episode | None, *, final: bool = False) -> None:
+    def check(self, episode: Episode | None) -> None:
         """Home Assistant shows what the simulator holds; events, logs, tokens hold."""
         self.result.checks += 1
         try:
             self.check_view()
-            self.check_events(final)
+            self.check_events()
             self.check_logs(episode)
             self.check_tokens()
         except AssertionError as err:
@@ -508,8 +510,13 @@ class Soak:
         for door_id in doors:
             self.known_since.setdefault(door_id, now)
         entities = er.async_entries_for_config_entry(er.async_get(hass), self.entry_id)
-        switches = {e.unique_id: e.entity_id for e in entities if e.domain == "switch"}
-        assert set(switches) == set(doors), "switches differ from the simulator's doors"
+        switches = {
+            owner_id(e.unique_id): e.entity_id for e in entities if e.domain == "switch"
+        }
+        assert set(doors) <= set(switches), "a door of the simulator has no switch"
+        self.check_leaving(
+            {d: switches[d] for d in set(switches) - set(doors)}, "switch", now
+        )
         for door_id, (controller, door, name) in doors.items():
             state = hass.states.get(switches[door_id])
             assert state is not None
@@ -526,6 +533,8 @@ class Soak:
             if e.unique_id.endswith("_sensor_battery")
         }
         for door_id, entity_id in batteries.items():
+            if door_id not in doors:
+                continue  # leaving: checked above
             controller, door, _ = doors[door_id]
             state = hass.states.get(entity_id)
             assert state is not None
@@ -538,17 +547,38 @@ class Soak:
             for domain, ident in device.identifiers
             if domain == DOMAIN
         }
-        assert shown == {
+        wanted = {
             controller.id: controller.software_version
             for controller, _, _ in doors.values()
         }
+        assert {c: shown[c] for c in wanted if c in shown} == wanted
+        self.check_leaving({c: None for c in set(shown) - set(wanted)}, "device", now)
 
-    def check_events(self, final: bool) -> None:
+    def check_leaving(
+        self, leaving: dict[str, str | None], what: str, now: datetime
+    ) -> None:
+        """What ParqEx no longer lists stays a while, unavailable, then goes.
+
+        Removed only after missing from every successful sync for 10 minutes;
+        outages among the faults can make that longer, never much longer.
+        """
+        for owner, entity_id in leaving.items():
+            since = self.gone_since.setdefault(owner, now)
+            assert now - since < MISSING_REMOVAL_DELAY + timedelta(
+                minutes=30
+            ), f"a {what} of something gone for {now - since} is still there"
+            if entity_id is not None:
+                state = self.running.states.get(entity_id)
+                assert state is not None
+                assert state.state == STATE_UNAVAILABLE, f"{entity_id} is available"
+
+    def check_events(self) -> None:
         """Every event of the simulator's history fired once, in order, no other.
 
-        History is read when an access point moves (or at a start): a failed
-        attempt that left it as it was fires with its next move. Until the final
-        start, such a tail of failed attempts may still wait.
+        History is read when an access point moves (or at a start, for those
+        that moved while Home Assistant was stopped): a failed attempt that left
+        it as it was fires with its next move. Such a tail of failed attempts
+        may still wait, at the end too.
         """
         expected: dict[str, list[str]] = {}
         for event in self.sim.account.history:
@@ -565,20 +595,14 @@ class Soak:
                     )
                 )
             )
-        present = {
-            door.id
-            for controller in self.sim.account.controllers
-            for door in controller.doors
-        }
         for door, events in expected.items():
-            # A removed access point's history cannot be read any more.
-            if not final or door not in present:
-                while (
-                    events
-                    and "|False|" in events[-1]
-                    and len(events) > len(self.fired.get(door, []))
-                ):
-                    events.pop()
+            # Also a removed access point's: its history cannot be read any more.
+            while (
+                events
+                and "|False|" in events[-1]
+                and len(events) > len(self.fired.get(door, []))
+            ):
+                events.pop()
         # ParqEx's times have whole seconds: within one, no order can be told.
         expected = {
             door: sorted(events, key=_second)
@@ -733,11 +757,9 @@ class Soak:
                     self.hass = hass
                     await self.start(first=run == 1)
                     await self.poll_still()
-                    # After the schedule, Home Assistant starts once more: a start
-                    # reads every access point's history, so now even failed
-                    # attempts that nothing followed have fired.
+                    # After the schedule, Home Assistant starts once more.
                     finishing = not queue and run > 1
-                    self.check(None, final=finishing)
+                    self.check(None)
                     if not finishing:
                         queue, restart = await self._run_queue(queue)
                         if not restart:

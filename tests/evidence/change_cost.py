@@ -1,0 +1,201 @@
+"""What a poll and a push cost against what they change, at one account size.
+
+Side by side in one run: the floor (decoding the same `sync` answer the way the
+client does, nothing else), a quiet poll while every controller's last contact
+moves (as real controllers check in), one push, the state writes of each (changed
+and unchanged apart), and the history requests of a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+import json
+import statistics
+import time
+from typing import Any
+
+from custom_components.parqex.const import CONF_WEBHOOK_KEY
+from custom_components.parqex.models import parse_sync
+from custom_components.parqex.runtime import ParqExRuntime
+from homeassistant.components.webhook import DOMAIN as WEBHOOK_DOMAIN
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import EVENT_STATE_CHANGED, EVENT_STATE_REPORTED
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
+
+from .accounts import door_id
+from .simulator import SimulatorProcess
+
+DELIVERY_KEY = "bench-delivery-key-5f0c9a1e"
+SAMPLES = 5
+
+
+@dataclass
+class ChangeCost:
+    """One account size: CPU in ms (median of a few), writes, requests."""
+
+    floor_ms: float
+    quiet_ms: float
+    push_ms: float
+    quiet_changed: int
+    quiet_unchanged: int
+    push_changed: int
+    push_unchanged: int
+    restart_history_requests: int
+
+    @property
+    def ratio(self) -> float:
+        return self.quiet_ms / self.floor_ms
+
+
+@contextmanager
+def _writes(hass: HomeAssistant, entry: ConfigEntry) -> Iterator[dict[str, int]]:
+    """Count the entry's state writes that changed something and that did not."""
+    ours = {
+        e.entity_id
+        for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+    }
+    counts = {"changed": 0, "unchanged": 0}
+
+    @callback
+    def _changed(event: Event[Any]) -> None:
+        counts["changed"] += 1
+
+    @callback
+    def _reported(event: Event[Any]) -> None:
+        counts["unchanged"] += 1
+
+    @callback
+    def _parqex(event_data: Any) -> bool:
+        return event_data["entity_id"] in ours
+
+    stops = [
+        hass.bus.async_listen(EVENT_STATE_CHANGED, _changed, _parqex),
+        hass.bus.async_listen(EVENT_STATE_REPORTED, _reported, _parqex),
+    ]
+    try:
+        yield counts
+    finally:
+        for stop in stops:
+            stop()
+
+
+async def _cpu_ms(
+    work: Callable[[], Awaitable[None]], before: Callable[[], Awaitable[None]]
+) -> float:
+    spent = []
+    for _ in range(SAMPLES):
+        await before()
+        started = time.process_time()
+        await work()
+        spent.append(time.process_time() - started)
+    return statistics.median(spent) * 1000
+
+
+async def measure(
+    hass: HomeAssistant,
+    client: Any,
+    sim: SimulatorProcess,
+    entry: ConfigEntry,
+) -> ChangeCost:
+    """Measure one signed-in account on the simulator (push is set up here)."""
+    runtime: ParqExRuntime = entry.runtime_data
+    flow = await hass.config_entries.options.async_init(entry.entry_id)
+    await hass.config_entries.options.async_configure(
+        flow["flow_id"], {CONF_WEBHOOK_KEY: DELIVERY_KEY}
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    runtime = entry.runtime_data
+
+    async def _check_in() -> None:
+        # A minute passes at the simulator: every controller online checks in.
+        await sim.control("POST", "/clock", {"seconds": 60})
+
+    # The floor: the same answer, decoded and parsed as the client does.
+    token = entry.data["token"]["access_token"]
+    async with sim.session.get(
+        f"{sim.base}/oauth/v1/endpoints/sync",
+        headers={"Authorization": f"Bearer {token}"},
+    ) as response:
+        raw = await response.read()
+    zone = runtime.client.time_zone
+
+    async def _decode() -> None:
+        parse_sync(json.loads(raw), zone, runtime.states.reported_times)
+
+    async def _nothing() -> None:
+        return
+
+    floor_ms = await _cpu_ms(_decode, _nothing)
+
+    async def _poll() -> None:
+        await runtime.coordinator.async_refresh()
+        await hass.async_block_till_done()
+
+    await _check_in()
+    await _poll()
+    with _writes(hass, entry) as quiet:
+        await _check_in()
+        await _poll()
+    quiet_ms = await _cpu_ms(_poll, _check_in)
+
+    handler = hass.data[WEBHOOK_DOMAIN][entry.data["webhook_id"]]
+    handle = handler["handler"]
+    spent: list[float] = []
+
+    async def _timed(*args: Any) -> Any:
+        started = time.process_time()
+        try:
+            return await handle(*args)
+        finally:
+            spent.append(time.process_time() - started)
+
+    handler["handler"] = _timed
+    http = await client()
+    door = door_id(0, 0)
+    states = ["OPEN", "CLOSED"] * SAMPLES
+    pushed: dict[str, int] = {"changed": 0, "unchanged": 0}
+    try:
+        for number, state in enumerate(states):
+            body = {
+                "id": f"{number:032X}",
+                "eventType": "door_state_change",
+                "doorID": door,
+                "doorState": state,
+                "channel": "ParqEx Web",
+                "eventOccurredUTC": dt_util.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "userThatToggled": {"firstName": "Bench", "lastName": "Mark"},
+            }
+            with _writes(hass, entry) as writes:
+                answer = await http.post(
+                    f"/api/webhook/{entry.data['webhook_id']}",
+                    json=body,
+                    headers={"X-ParqEx-Api-Key": DELIVERY_KEY},
+                )
+                assert answer.status == 200
+                await hass.async_block_till_done()
+            if number == 0:
+                pushed = writes
+            # ParqEx's times have whole seconds: one change per second.
+            await asyncio.sleep(1.05)
+    finally:
+        handler["handler"] = handle
+
+    await sim.requests()
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    restart = [r for r in await sim.requests() if r["endpoint"] == "toggle-history"]
+    return ChangeCost(
+        floor_ms=floor_ms,
+        quiet_ms=quiet_ms,
+        push_ms=statistics.median(spent) * 1000,
+        quiet_changed=quiet["changed"],
+        quiet_unchanged=quiet["unchanged"],
+        push_changed=pushed["changed"],
+        push_unchanged=pushed["unchanged"],
+        restart_history_requests=len(restart),
+    )
