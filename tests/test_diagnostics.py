@@ -14,6 +14,10 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.parqex.const import DOMAIN
+from homeassistant.components.application_credentials import (
+    ClientCredential,
+    async_import_client_credential,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
@@ -173,3 +177,29 @@ async def test_device_diagnostics(
     assert [
         ap["bluetooth_sensor_battery_level"] for ap in controller["access_points"]
     ] == [0, 87]
+
+
+async def test_credentials_added_in_the_ui_are_not_named(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    fake: FakeParqEx,
+    config_entry: MockConfigEntry,
+) -> None:
+    """Credentials added in the UI are named after their client ID: redacted."""
+    assert await async_setup_component(hass, "diagnostics", {})
+    # A second pair, as a user adds one in the UI (the entry's token is valid:
+    # ParqEx is not asked for a new one).
+    ui_client_id = "123456789012345678.api.parqex.com"
+    ui_named = f"{DOMAIN}_{ui_client_id}"
+    await async_import_client_credential(
+        hass, DOMAIN, ClientCredential(ui_client_id, CLIENT_SECRET), ui_named
+    )
+    hass.config_entries.async_update_entry(
+        config_entry, data={**config_entry.data, "auth_implementation": ui_named}
+    )
+    await set_up(hass, config_entry)
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, config_entry
+    )
+    assert diagnostics["entry"]["auth_implementation"] == "**REDACTED**"
+    assert ui_client_id.split(".")[0] not in json.dumps(diagnostics)

@@ -226,7 +226,7 @@ async def test_history_refused_to_a_user_is_left_alone(
     ("fault", "error"),
     [
         (Fault(429, headers={"Retry-After": "30"}), "ParqExRateLimitedError"),
-        (Fault(500), "ParqExConnectionError"),
+        (Fault(500), "ParqExServerError"),
     ],
 )
 async def test_history_failures_do_not_make_doors_unavailable(

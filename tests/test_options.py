@@ -151,6 +151,25 @@ async def test_options_show_the_url_and_take_the_key(
     assert await _configure(hass, loaded_entry, None) == {}
 
 
+@pytest.mark.usefixtures("external_https")
+async def test_a_key_too_short_to_be_secret_is_refused(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """Fewer than 16 characters: a translated error on the field, nothing saved."""
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_WEBHOOK_KEY: "123456789012345"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_WEBHOOK_KEY: "key_too_short"}
+    assert loaded_entry.options == {}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_WEBHOOK_KEY: "1234567890123456"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert loaded_entry.options == {CONF_WEBHOOK_KEY: "1234567890123456"}
+
+
 @pytest.mark.usefixtures("internal_only")
 async def test_no_https_url_is_said_in_options_and_repairs(
     hass: HomeAssistant, loaded_entry: MockConfigEntry

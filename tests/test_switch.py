@@ -257,8 +257,9 @@ async def test_second_command_within_20_seconds_refused(
         ),
         (
             Fault(502, "<html>Bad gateway</html>"),
-            "cannot_connect",
-            "Could not reach ParqEx to operate Garage. Try again later",
+            "server_error",
+            "ParqEx answered with an error when asked to operate Garage. Try again"
+            " later",
         ),
         (
             Fault(200, "", exc=TimeoutError()),

@@ -529,3 +529,59 @@ async def test_delivery_in_chunks_is_read_whole(
     )
     assert response.status == 413
     assert hass.states.get(KITTY_SWITCH).state == STATE_OFF
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param({"id": "A" * 65}, id="delivery id too long"),
+        pytest.param({"doorID": "kitty"}, id="door id not hex"),
+        pytest.param({"doorID": KITTY + "0"}, id="door id too long"),
+        pytest.param({"deviceID": CONTROLLER[:31]}, id="device id too short"),
+        pytest.param({"deviceID": 42}, id="device id a number"),
+    ],
+)
+async def test_ids_that_are_not_parqex_ids_are_refused(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    pushing_entry: MockConfigEntry,
+    change: dict[str, Any],
+) -> None:
+    """ParqEx's ids are 32 hex digits (delivery ids at most 64 characters): 400."""
+    body = {**door_change(KITTY, "CLOSED"), **change}
+    assert (await deliver(hass_client_no_auth, body)).status == 400
+    assert hass.states.get(KITTY_SWITCH).state == STATE_ON
+    assert _push_counts(pushing_entry) == {"refused_bad": 1}
+
+
+async def test_a_huge_chunked_delivery_is_refused_quietly(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    pushing_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Past Home Assistant's own 16 MiB limit too: 413, read no further, no error."""
+    sent = 0
+
+    async def chunks() -> AsyncGenerator[bytes]:
+        nonlocal sent
+        while sent < 17 * 1024 * 1024:
+            sent += 64 * 1024
+            yield b" " * (64 * 1024)
+            await asyncio.sleep(0)
+
+    caplog.set_level(logging.DEBUG)
+    client = await hass_client_no_auth()
+    response = await client.post(
+        WEBHOOK_PATH, data=chunks(), headers={KEY_HEADER: WEBHOOK_KEY}
+    )
+    assert response.status == 413
+    assert not [r for r in caplog.records if r.levelno > logging.INFO]
+    # Home Assistant's own debug and access logs name the path; ours never do.
+    assert not [
+        r
+        for r in caplog.records
+        if r.name.startswith("custom_components.parqex")
+        and WEBHOOK_ID in r.getMessage()
+    ]
+    assert hass.states.get(KITTY_SWITCH).state == STATE_ON

@@ -28,6 +28,7 @@ from .errors import (
     ParqExNotSupportedError,
     ParqExRateLimitedError,
     ParqExSensorRequiredError,
+    ParqExServerError,
     ParqExUnexpectedResponseError,
 )
 from .models import (
@@ -294,7 +295,7 @@ def _raise_for_reply(name: str, reply: _Reply) -> None:
     elif status == 501:
         error = ParqExNotSupportedError(message or f"{name}: not supported")
     elif status >= 500:
-        error = ParqExConnectionError(f"{name}: ParqEx server error {status}")
+        error = ParqExServerError(f"{name}: ParqEx server error {status}")
     else:
         error = ParqExUnexpectedResponseError(f"{name}: unexpected status {status}")
     raise error

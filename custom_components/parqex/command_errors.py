@@ -17,6 +17,7 @@ from .errors import (
     ParqExNotSupportedError,
     ParqExRateLimitedError,
     ParqExSensorRequiredError,
+    ParqExServerError,
 )
 
 # Translation keys of command failures, most specific first. Refusals the user
@@ -28,6 +29,7 @@ _COMMAND_ERRORS: tuple[tuple[type[ParqExError], str, type[HomeAssistantError]], 
     (ParqExNotSupportedError, "not_supported", ServiceValidationError),
     (ParqExBadRequestError, "bad_request", ServiceValidationError),
     (ParqExAuthError, "auth_failed", HomeAssistantError),
+    (ParqExServerError, "server_error", HomeAssistantError),
     (ParqExConnectionError, "cannot_connect", HomeAssistantError),
 )
 

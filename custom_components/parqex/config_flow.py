@@ -28,7 +28,7 @@ from homeassistant.helpers.selector import (
 )
 
 from .api import ParqExClient
-from .const import CONF_WEBHOOK_KEY, DOMAIN, OAUTH2_SCOPES
+from .const import CONF_WEBHOOK_KEY, DOMAIN, MIN_WEBHOOK_KEY_LENGTH, OAUTH2_SCOPES
 from .errors import ParqExAuthError, ParqExError
 from .webhook_url import async_update_push_issue, async_webhook_target
 
@@ -134,12 +134,21 @@ class ParqExOptionsFlow(OptionsFlow):
     ) -> ConfigFlowResult:
         """Show the webhook URL and the e-mail to send; save or clear the key."""
         entry = self.config_entry
+        errors: dict[str, str] = {}
         if user_input is not None:
             key = str(user_input.get(CONF_WEBHOOK_KEY) or "").strip()
-            # No update listener: the webhook reads the key at each delivery.
-            async_update_push_issue(self.hass, entry, push_enabled=bool(key))
-            return self.async_create_entry(data={CONF_WEBHOOK_KEY: key} if key else {})
+            if key and len(key) < MIN_WEBHOOK_KEY_LENGTH:
+                # Anyone who has the webhook URL could guess a short key.
+                errors[CONF_WEBHOOK_KEY] = "key_too_short"
+            else:
+                # No update listener: the webhook reads the key at each delivery.
+                async_update_push_issue(self.hass, entry, push_enabled=bool(key))
+                return self.async_create_entry(
+                    data={CONF_WEBHOOK_KEY: key} if key else {}
+                )
         target = await async_webhook_target(self.hass, entry)
+        if not target.reachable:
+            errors["base"] = "webhook_unreachable"
         schema = self.add_suggested_values_to_schema(
             vol.Schema(
                 {
@@ -157,7 +166,7 @@ class ParqExOptionsFlow(OptionsFlow):
                 "webhook_url": target.url or "-",
                 "client_id": await self._async_client_id(),
             },
-            errors=None if target.reachable else {"base": "webhook_unreachable"},
+            errors=errors or None,
         )
 
     async def _async_client_id(self) -> str:

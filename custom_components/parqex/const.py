@@ -32,6 +32,8 @@ MAX_HISTORY_LIMIT: Final = 1000
 # the API key ParqEx sends with each delivery is the entry's only option.
 CONF_WEBHOOK_KEY: Final = "webhook_key"
 CONF_CLOUDHOOK_URL: Final = "cloudhook_url"
+# A shorter API key for deliveries is too easy to guess.
+MIN_WEBHOOK_KEY_LENGTH: Final = 16
 # Delivery ids are remembered this long (ParqEx documents no retry window).
 DELIVERY_MEMORY: Final = timedelta(days=2)
 # A delivery about an access point not known yet asks for one sync; not again

@@ -41,7 +41,8 @@ async def async_get_config_entry_diagnostics(
         "entry": {
             "title": REDACTED,
             "unique_id": REDACTED,
-            "auth_implementation": entry.data.get("auth_implementation"),
+            # Credentials added in the UI are named after their client ID.
+            "auth_implementation": REDACTED,
             "token": {
                 "present": bool(token.get("access_token")),
                 "expires_at": token.get("expires_at"),

@@ -11,6 +11,10 @@ class ParqExConnectionError(ParqExError):
     """ParqEx could not be reached, timed out or had a server error."""
 
 
+class ParqExServerError(ParqExConnectionError):
+    """ParqEx was reached and answered with a server error (5xx)."""
+
+
 class ParqExAuthError(ParqExError):
     """ParqEx refused the credentials, even after a token refresh."""
 

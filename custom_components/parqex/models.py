@@ -7,15 +7,19 @@ integration cannot work without are required.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
+import re
 from typing import Any
 
 from .errors import ParqExUnexpectedResponseError
 from .times import in_order_to_utc, local_to_utc
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
+# Device, door and webhook ids are 32 hex digits; delivery ids are not documented.
+PARQEX_ID = re.compile(r"[0-9a-fA-F]{32}")
+MAX_DELIVERY_ID_LENGTH = 64
 
 
 class DoorState(StrEnum):
@@ -139,12 +143,11 @@ class UserInfo:
 
 @dataclass(frozen=True, slots=True)
 class UserSettings:
-    """The user's ParqEx settings; the PIN code is a secret and never shown."""
+    """The user's ParqEx settings (the PIN code, a secret, is not even read)."""
 
     time_zone: str | None
     door_open_alert_notification_enabled: bool | None
     door_open_alert_notification_tone: str | None
-    pin_code: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_json(cls, body: Any) -> UserSettings:
@@ -158,7 +161,6 @@ class UserSettings:
             door_open_alert_notification_tone=_str(
                 data, "door_open_alert_notification_tone"
             ),
-            pin_code=_str(data, "pin_code"),
         )
 
 
@@ -225,8 +227,6 @@ class Controller:
     last_contact: datetime | None
     blackbox_code: str | None
     software_version: str | None
-    owner_first_name: str | None
-    owner_last_name: str | None
     bluetooth_onboard: bool | None
     time_before_door_open_alert: int | None
     # None when ParqEx did not list the doors (`doors` missing or null): not "none".
@@ -255,8 +255,6 @@ class Controller:
             ),
             blackbox_code=_str(device, "blackbox_code") or None,
             software_version=_str(device, "software_version") or None,
-            owner_first_name=_str(device, "owner_first_name"),
-            owner_last_name=_str(device, "owner_last_name"),
             bluetooth_onboard=_bool(device, "bluetooth_onboard"),
             time_before_door_open_alert=_int(device, "time_before_door_open_alert"),
             access_points=None
@@ -418,6 +416,13 @@ class Delivery:
         delivery_id = body.get("id")
         if not isinstance(delivery_id, str) or not delivery_id.strip():
             raise ParqExDeliveryError("delivery has no id")
+        if len(delivery_id.strip()) > MAX_DELIVERY_ID_LENGTH:
+            raise ParqExDeliveryError("delivery id is too long")
+        for key in ("doorID", "deviceID"):
+            if (value := body.get(key)) not in (None, "") and not (
+                isinstance(value, str) and PARQEX_ID.fullmatch(value.strip())
+            ):
+                raise ParqExDeliveryError(f"{key} is not a ParqEx id")
         door_state: DoorState | None = None
         if (raw_state := body.get("doorState")) is not None:
             if raw_state not in (DoorState.OPEN, DoorState.CLOSED):

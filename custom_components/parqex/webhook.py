@@ -10,7 +10,7 @@ refresh for an access point not known yet runs after the answer.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 import hmac
 import logging
 from typing import TYPE_CHECKING, Any
@@ -19,7 +19,8 @@ from aiohttp import hdrs, web
 
 from homeassistant.components import webhook
 from homeassistant.const import CONF_WEBHOOK_ID
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.json import json_loads
@@ -42,6 +43,11 @@ _LOGGER = logging.getLogger(__name__)
 
 STORAGE_VERSION = 1
 SAVE_DELAY = 10
+# What the log of deliveries and the doors asked about may hold, and how often
+# entries too old to matter are dropped.
+MAX_REMEMBERED_DELIVERIES = 10_000
+MAX_UNKNOWN_DOORS = 1_000
+PRUNE_INTERVAL = timedelta(hours=1)
 
 
 class DeliveryLog:
@@ -70,17 +76,26 @@ class DeliveryLog:
         self._forget_old()
 
     def add(self, delivery_id: str) -> bool:
-        """Remember a delivery id; False when it was handled before."""
+        """Remember a delivery id; False when it was handled before.
+
+        At most so many are kept: past that, the oldest is forgotten first.
+        """
         if delivery_id in self._handled:
             return False
-        self._forget_old()
+        if len(self._handled) >= MAX_REMEMBERED_DELIVERIES:
+            del self._handled[next(iter(self._handled))]
         self._handled[delivery_id] = dt_util.utcnow().timestamp()
         self._store.async_delay_save(lambda: self._handled, SAVE_DELAY)
         return True
 
     def _forget_old(self) -> None:
+        """Forget ids older than the memory (on a timer, not per delivery)."""
         oldest = (dt_util.utcnow() - DELIVERY_MEMORY).timestamp()
         self._handled = {k: t for k, t in self._handled.items() if t >= oldest}
+
+    def prune(self) -> None:
+        """Forget ids older than the memory."""
+        self._forget_old()
 
     async def async_flush(self) -> None:
         """Write pending changes now (on unload)."""
@@ -100,6 +115,23 @@ def _authentic(request: web.Request, key: str) -> bool:
         for candidate in wanted:
             found |= hmac.compare_digest(given, candidate)
     return found
+
+
+async def _read_bounded(request: web.Request) -> bytes | None:
+    """Read a delivery whole, in chunks, but never more than the limit and a byte.
+
+    None when it is larger: refused before it is read further (a body announced
+    as too large is not read at all).
+    """
+    if (request.content_length or 0) > MAX_DELIVERY_BYTES:
+        return None
+    body = bytearray()
+    while len(body) <= MAX_DELIVERY_BYTES:
+        chunk = await request.content.read(MAX_DELIVERY_BYTES + 1 - len(body))
+        if not chunk:
+            return bytes(body)
+        body += chunk
+    return None
 
 
 def _answer(status: int, message: str) -> web.Response:
@@ -141,7 +173,20 @@ class ParqExWebhook:
         self._registered = True
         states = self._entry.runtime_data.states
         self._entry.async_on_unload(states.async_when_time_zone_known(self._apply_held))
+        self._entry.async_on_unload(
+            async_track_time_interval(self._hass, self._prune, PRUNE_INTERVAL)
+        )
         self._entry.async_on_unload(self.async_unregister)
+
+    @callback
+    def _prune(self, _: datetime) -> None:
+        self.deliveries.prune()
+        oldest = dt_util.utcnow() - UNKNOWN_DOOR_REFRESH_INTERVAL
+        self._unknown_doors = {
+            door_id: asked
+            for door_id, asked in self._unknown_doors.items()
+            if asked > oldest
+        }
 
     def async_unregister(self) -> None:
         """Stop taking deliveries (first thing on unload)."""
@@ -155,11 +200,8 @@ class ParqExWebhook:
         key = str(self._entry.options.get(CONF_WEBHOOK_KEY) or "")
         if not key or not _authentic(request, key):
             return self._refuse_unauthorized(bool(key))
-        # Refuse a body announced as too large before reading it; read the rest whole
-        # (a partial read could split a real delivery).
-        too_large = (request.content_length or 0) > MAX_DELIVERY_BYTES
-        raw = b"" if too_large else await request.read()
-        if too_large or len(raw) > MAX_DELIVERY_BYTES:
+        raw = await _read_bounded(request)
+        if raw is None:
             self.counts["refused_bad"] += 1
             return _answer(413, "Delivery too large")
         try:
@@ -238,6 +280,9 @@ class ParqExWebhook:
         asked = self._unknown_doors.get(event.door_id)
         if asked is not None and now - asked < UNKNOWN_DOOR_REFRESH_INTERVAL:
             return
+        if len(self._unknown_doors) >= MAX_UNKNOWN_DOORS:
+            del self._unknown_doors[next(iter(self._unknown_doors))]
+        self._unknown_doors.pop(event.door_id, None)
         self._unknown_doors[event.door_id] = now
         self._entry.async_create_background_task(
             self._hass,
