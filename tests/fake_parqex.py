@@ -76,6 +76,8 @@ class FakeParqEx:
         self.history_queries: list[dict[str, str]] = []
         # Door moves wait this many syncs before they show, like a real gate's travel.
         self.travel_syncs = 1
+        # Whether `history_type=device` is answered (ParqEx shows it in one example).
+        self.device_history = True
         # Answers held back, once made, until the test sets the event: a request
         # in flight while something else happens.
         self.hold: dict[str, asyncio.Event] = {}
@@ -282,6 +284,14 @@ class FakeParqEx:
         query = dict(url.query)
         self.history_queries.append(query)
         start, end = query.get("start_date", ""), query.get("end_date", "")
+        if query.get("history_type") == "device":
+            if not self.device_history:
+                return self._reply(
+                    method, url, 400, json={"errors": [{"message": "history_type"}]}
+                )
+            doors = {door["id"] for door in self.device(query["device_id"])["doors"]}
+        else:
+            doors = {query.get("door_id", "")}
         # ParqEx returns newest first here; the integration must not rely on order.
         events = [
             event
@@ -289,7 +299,7 @@ class FakeParqEx:
             # Malformed entries (tests add some) are returned for every door.
             if not isinstance(event, dict)
             or (
-                event["door_id"] == query.get("door_id")
+                event["door_id"] in doors
                 and start <= event["toggle_date_time"][:10] <= end
             )
         ]

@@ -195,3 +195,62 @@ async def test_parqex_refusals(
             entity_id="switch.parqex_controller_08848d_garage",
         )
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+
+
+@pytest.mark.usefixtures("recorded")
+async def test_one_controller_is_one_request(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A controller's history is asked once (`history_type=device`), if ParqEx can."""
+    device = device_registry.async_get_device(identifiers={(DOMAIN, CONTROLLER)})
+    assert device is not None
+    fake.history_queries.clear()
+    events = await _history(
+        hass, config_entry_id=loaded_entry.entry_id, device_id=device.id
+    )
+    assert {e["access_point"] for e in events} == {"Garage", "Kitty"}
+    assert [q["history_type"] for q in fake.history_queries] == ["device"]
+
+    # A ParqEx that does not know it: per access point, and not asked again.
+    fake.device_history = False
+    loaded_entry.runtime_data.client._device_history = None
+    fake.history_queries.clear()
+    for _ in range(2):
+        events = await _history(
+            hass, config_entry_id=loaded_entry.entry_id, device_id=device.id
+        )
+        assert {e["access_point"] for e in events} == {"Garage", "Kitty"}
+    assert [q["history_type"] for q in fake.history_queries] == [
+        "device",
+        "door",
+        "door",
+        "door",
+        "door",
+    ]
+
+
+@pytest.mark.usefixtures("recorded")
+async def test_refused_access_points_are_skipped_and_listed(
+    hass: HomeAssistant, fake: FakeParqEx, loaded_entry: MockConfigEntry
+) -> None:
+    """An account with Owner and "Has Access" doors: what can be read is returned."""
+    # ParqEx refuses the first access point asked about (Kitty) to this user.
+    fake.fail("toggle-history", Fault(403, '{"errors": [{"message": "Forbidden"}]}'))
+    response = await hass.services.async_call(
+        DOMAIN,
+        "get_access_history",
+        {"config_entry_id": loaded_entry.entry_id},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    assert response["refused"] == [
+        {"access_point": "Kitty", "entity_id": "switch.parqex_controller_08848d_kitty"}
+    ]
+    assert {e["access_point"] for e in response["events"]} == {  # type: ignore[union-attr]
+        "Garage",
+        "Pedestrian gate",
+    }

@@ -132,38 +132,82 @@ def _date_range(runtime: ParqExRuntime, call: ServiceCall) -> tuple[date, date]:
 
 
 async def _async_get_access_history(call: ServiceCall) -> ServiceResponse:
-    """Return the access events of the target, newest first."""
+    """Return the access events of the target, newest first.
+
+    For a controller or the whole account, access points whose history ParqEx
+    refuses to this user are skipped and listed under `refused`.
+    """
     hass = call.hass
     entry = _loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
     runtime = entry.runtime_data
     doors = _target_doors(hass, entry, call)
     start, end = _date_range(runtime, call)
+    one_door = bool(call.data.get(ATTR_ENTITY_ID))
     events: list[ToggleEvent] = []
-    for door_id in doors:
+    refused: list[str] = []
+    controller_id = _target_controller(hass, call)
+    read = None
+    if controller_id is not None:
         try:
-            events.extend(
-                await runtime.client.async_get_door_history(door_id, start, end)
+            read = await runtime.client.async_get_device_history(
+                controller_id, start, end
             )
-        except ParqExAuthError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="history_not_permitted",
-                translation_placeholders={"name": _name(runtime, door_id)},
-            ) from err
+        except ParqExAuthError:
+            read = None
         except ParqExError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="history_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
+            raise _history_failed(err) from err
+    if read is not None:
+        events.extend(event for event in read if event.door_id in doors)
+    else:
+        for door_id in doors:
+            try:
+                events.extend(
+                    await runtime.client.async_get_door_history(door_id, start, end)
+                )
+            except ParqExAuthError as err:
+                if one_door:
+                    raise HomeAssistantError(
+                        translation_domain=DOMAIN,
+                        translation_key="history_not_permitted",
+                        translation_placeholders={"name": _name(runtime, door_id)},
+                    ) from err
+                refused.append(door_id)
+            except ParqExError as err:
+                raise _history_failed(err) from err
     events.sort(key=lambda event: event.toggled_at, reverse=True)
     switch_ids = _switch_entity_ids(hass, entry)
     return {
         "events": [
             _describe(runtime, event, switch_ids)
             for event in events[: call.data[ATTR_LIMIT]]
-        ]
+        ],
+        "refused": [
+            {
+                "access_point": _name(runtime, door_id),
+                "entity_id": switch_ids.get(door_id),
+            }
+            for door_id in refused
+        ],
     }
+
+
+def _history_failed(err: ParqExError) -> HomeAssistantError:
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="history_failed",
+        translation_placeholders={"error": str(err)},
+    )
+
+
+def _target_controller(hass: HomeAssistant, call: ServiceCall) -> str | None:
+    """Return the controller asked for, if a device is the target (checked already)."""
+    device_id: str | None = call.data.get(ATTR_DEVICE_ID)
+    device = dr.async_get(hass).async_get(device_id) if device_id else None
+    if device is None:
+        return None
+    return next(
+        (ident for domain, ident in device.identifiers if domain == DOMAIN), None
+    )
 
 
 def _name(runtime: ParqExRuntime, door_id: str) -> str:
