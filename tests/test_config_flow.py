@@ -36,9 +36,9 @@ OTHER_USER = "0c9d8e7f-6a5b-4c3d-2e1f-0a9b8c7d6e5f"
 # Home Assistant before 2026.3 aborts a 401 from the token endpoint as unauthorized;
 # later versions abort every token failure that is not a typed reauth error as failed.
 UNAUTHORIZED = (
-    "oauth_failed"
+    "token_refused"
     if hasattr(config_entry_oauth2_flow, "OAuth2TokenRequestReauthError")
-    else "oauth_unauthorized"
+    else "sign_in_refused"
 )
 
 
@@ -115,7 +115,7 @@ async def test_user_denies(
         hass, hass_client_no_auth, result, error="access_denied"
     )
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "user_rejected_authorize"
+    assert result["reason"] == "access_denied"
     assert fake.calls["token"] == 0
 
 
@@ -135,12 +135,12 @@ async def test_same_account_twice(
 @pytest.mark.parametrize(
     ("fault", "reason"),
     [
-        (Fault(400, '{"error": "invalid_grant"}'), "oauth_failed"),
+        (Fault(400, '{"error": "invalid_grant"}'), "token_refused"),
         (Fault(401, '{"error": "invalid_client"}'), UNAUTHORIZED),
-        (Fault(500, "<html>oops</html>"), "oauth_failed"),
-        (Fault(503), "oauth_failed"),
-        (Fault(200, "not json"), "oauth_failed"),
-        (Fault(200, "", exc=TimeoutError()), "oauth_timeout"),
+        (Fault(500, "<html>oops</html>"), "token_refused"),
+        (Fault(503), "token_refused"),
+        (Fault(200, "not json"), "token_refused"),
+        (Fault(200, "", exc=TimeoutError()), "token_timeout"),
     ],
 )
 async def test_token_endpoint_failures(
@@ -223,7 +223,7 @@ async def test_get_fallback_error_hides_secret(
     caplog.set_level(logging.DEBUG)
     result = await return_from_parqex(hass, hass_client_no_auth, await _start(hass))
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "oauth_failed"
+    assert result["reason"] == "token_refused"
     assert fake.token_requests[-1][0] == "GET"
     assert "invalid_grant" in caplog.text
     assert CLIENT_SECRET not in caplog.text
@@ -233,7 +233,7 @@ async def test_get_fallback_error_hides_secret(
     ("fault", "reason"),
     [
         (Fault(500, "oops"), "cannot_connect"),
-        (Fault(401, '{"errors": [{"message": "nope"}]}'), "oauth_unauthorized"),
+        (Fault(401, '{"errors": [{"message": "nope"}]}'), "sign_in_refused"),
         (
             Fault(200, '{"success": true, "data": {"first_name": "No id"}}'),
             "cannot_connect",

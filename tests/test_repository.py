@@ -10,6 +10,8 @@ from typing import Any
 from awesomeversion import AwesomeVersion, AwesomeVersionStrategy
 import yaml
 
+from custom_components.parqex.config_flow import _OWN_REASONS
+
 ROOT = Path(__file__).parents[1]
 INTEGRATION = ROOT / "custom_components" / "parqex"
 
@@ -43,6 +45,8 @@ def test_hacs_manifest() -> None:
     hacs = _json(ROOT / "hacs.json")
     assert hacs["name"] == "ParqEx"
     assert hacs["homeassistant"] == "2025.4.0"
+    # Neither HACS nor the Marketplace reads it any more.
+    assert "render_readme" not in hacs
     assert (INTEGRATION / "brand" / "icon.png").is_file()
 
 
@@ -61,7 +65,10 @@ def test_every_translation_key_in_code_is_translated() -> None:
     assert len(used_keys) >= 20
     assert used_keys <= set(exceptions)  # type: ignore[arg-type]
     reasons = set(re.findall(r'reason="([a-z_]+)"', code))
+    # Home Assistant's shared OAuth reasons are aborted with the integration's own.
+    reasons |= set(_OWN_REASONS.values())
     assert reasons <= set(aborts)  # type: ignore[arg-type]
+    assert not set(_OWN_REASONS) & set(aborts)  # type: ignore[arg-type]
 
 
 def test_actions_are_described_and_translated() -> None:
@@ -253,3 +260,10 @@ def test_documents_link_to_files_that_exist() -> None:
         missing = [t for t in local if not (document.parent / t).exists()]
         assert not missing, f"{document.name} links to missing files: {missing}"
     assert "docs/benchmarks.md" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_development_configuration_keeps_the_access_log() -> None:
+    """scripts/develop's Home Assistant has the recorder, logbook and history."""
+    text = (ROOT / "config" / "configuration.yaml").read_text(encoding="utf-8")
+    top_level = set(re.findall(r"^([a-z_]+):", text, re.MULTILINE))
+    assert {"recorder", "logbook", "history"} <= top_level

@@ -219,3 +219,31 @@ async def test_toggle_too_soon_for_one_second(
         await hass.services.async_call(
             "switch", "turn_off", {"entity_id": GARAGE_SWITCH}, blocking=True
         )
+
+
+async def test_a_cover_made_from_a_switch_is_kept_from_voice_assistants(
+    hass: HomeAssistant, fake: FakeParqEx, config_entry: MockConfigEntry
+) -> None:
+    """A switch changed into a cover (switch_as_x) passes its choice to the cover."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    await set_up(hass, config_entry)
+    helper = MockConfigEntry(
+        domain="switch_as_x",
+        title="Garage door",
+        options={
+            "entity_id": GARAGE_SWITCH,
+            "invert": False,
+            "target_domain": "cover",
+        },
+    )
+    helper.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(helper.entry_id)
+    await hass.async_block_till_done()
+    cover = er.async_get(hass).async_get_entity_id(
+        "cover", "switch_as_x", helper.entry_id
+    )
+    assert cover is not None
+    assert hass.states.get(cover) is not None
+    settings = async_get_entity_settings(hass, cover)
+    assert settings["conversation"]["should_expose"] is False
+    assert settings["cloud.google_assistant"]["should_expose"] is False

@@ -34,6 +34,16 @@ from .webhook_url import async_update_push_issue, async_webhook_target
 
 _LOGGER = logging.getLogger(__name__)
 
+# From 2026.x Home Assistant words its shared OAuth abort reasons itself, in
+# generic terms; these reasons are the integration's own, worded for ParqEx.
+_OWN_REASONS = {
+    "oauth_error": "invalid_token",
+    "oauth_failed": "token_refused",
+    "oauth_timeout": "token_timeout",
+    "oauth_unauthorized": "sign_in_refused",
+    "user_rejected_authorize": "access_denied",
+}
+
 
 class _FreshToken:
     """Token provider for the single user-info call of the flow."""
@@ -56,6 +66,19 @@ class ParqExFlowHandler(
     VERSION = 1
     # 1.2: the entry holds its webhook id.
     MINOR_VERSION = 3
+
+    @callback
+    def async_abort(
+        self,
+        *,
+        reason: str,
+        description_placeholders: Mapping[str, str] | None = None,
+    ) -> ConfigFlowResult:
+        """Abort with ParqEx's own words where Home Assistant's are generic."""
+        return super().async_abort(
+            reason=_OWN_REASONS.get(reason, reason),
+            description_placeholders=description_placeholders,
+        )
 
     @staticmethod
     @callback
@@ -102,7 +125,7 @@ class ParqExFlowHandler(
         try:
             user = await client.async_get_user_info()
         except ParqExAuthError:
-            return self.async_abort(reason="oauth_unauthorized")
+            return self.async_abort(reason="sign_in_refused")
         except ParqExError as err:
             _LOGGER.debug("ParqEx user-info failed: %s", err)
             return self.async_abort(reason="cannot_connect")
