@@ -32,21 +32,33 @@ def parse_args() -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(
         prog="scripts/develop",
         description="Home Assistant with the ParqEx integration, against the simulator."
-        " Other arguments go to the simulator (python -m parqex_sim --help).",
+        " Other arguments go to the simulator (.venv/bin/python -m parqex_sim --help).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument(
         "--config",
         type=Path,
         default=Path(os.environ.get("PARQEX_CONFIG_DIR", ROOT / "config")),
-        help="Home Assistant configuration directory (default: config/)",
+        help="Home Assistant configuration directory ($PARQEX_CONFIG_DIR)",
     )
     parser.add_argument(
-        "--ha-port", type=int, default=int(os.environ.get("PARQEX_HA_PORT", "8123"))
+        "--ha-port",
+        type=int,
+        default=int(os.environ.get("PARQEX_HA_PORT", "8123")),
+        help="port of Home Assistant on 127.0.0.1 ($PARQEX_HA_PORT)",
     )
     parser.add_argument(
-        "--sim-port", type=int, default=int(os.environ.get("PARQEX_SIM_PORT", "8765"))
+        "--sim-port",
+        type=int,
+        default=int(os.environ.get("PARQEX_SIM_PORT", "8765")),
+        help="port of the ParqEx simulator on 127.0.0.1 ($PARQEX_SIM_PORT)",
     )
-    parser.add_argument("--account", type=Path, default=DEFAULT_ACCOUNT)
+    parser.add_argument(
+        "--account",
+        type=Path,
+        default=DEFAULT_ACCOUNT,
+        help="the simulated ParqEx account: users, controllers, doors (JSON)",
+    )
     parser.add_argument(
         "--no-credentials",
         action="store_true",

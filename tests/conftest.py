@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import AsyncGenerator, Callable, Generator
 from pathlib import Path
 import time
 from typing import Any
@@ -28,6 +28,36 @@ from .develop_helpers import Develop
 from .fake_parqex import CLIENT_ID, CLIENT_SECRET, USER_ID, WEBHOOK_ID, FakeParqEx
 from .helpers import set_up
 from .sim_helpers import Sim, simulator_session
+
+# What tests report for the reader (delays measured, times taken), shown at the end
+# of the run: pytest would otherwise swallow it with the test's output.
+REPORTED = pytest.StashKey[list[str]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Collect reported lines; name the markers of the slow tests."""
+    config.stash[REPORTED] = []
+    for marker, what in (
+        ("soak", "the simulated day of faults (scripts/soak; short here)"),
+        ("bench", "the benchmark (scripts/bench; quick here)"),
+        ("end_to_end", "scripts/develop run as a contributor does"),
+        ("browser", "the browser test in headless Chromium"),
+    ):
+        config.addinivalue_line("markers", f"{marker}: {what}")
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Show what the tests reported."""
+    if lines := config.stash.get(REPORTED, []):
+        terminalreporter.section("ParqEx: measured")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def report(pytestconfig: pytest.Config) -> Callable[[str], None]:
+    """Report a line at the end of the run (where scripts/test shows it)."""
+    return pytestconfig.stash[REPORTED].append
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

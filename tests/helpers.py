@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -47,3 +49,12 @@ def fired_events(hass: HomeAssistant, entity_id: str) -> list[dict[str, Any]]:
 
     hass.bus.async_listen("state_changed", _changed)
     return fired
+
+
+async def until(condition: Callable[[], bool], what: str, within: float = 5.0) -> None:
+    """Wait until `condition()` holds (a door has travelled, a file is written)."""
+    for _ in range(int(within / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{what}: not within {within} s")

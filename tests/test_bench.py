@@ -15,7 +15,10 @@ from homeassistant.core import HomeAssistant
 
 from .evidence.bench import Bench, BenchPlan
 
-pytestmark = pytest.mark.usefixtures("socket_enabled", "current_request_with_host")
+pytestmark = [
+    pytest.mark.bench,
+    pytest.mark.usefixtures("socket_enabled", "current_request_with_host"),
+]
 
 
 async def test_bench(

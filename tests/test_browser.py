@@ -37,6 +37,7 @@ CHROMIUM_ARGS = [
 ]
 
 pytestmark = [
+    pytest.mark.browser,
     pytest.mark.skipif(
         not CHROMIUM.exists(),
         reason="Chromium is not installed (apt-get install chromium; .ci/run does)",

@@ -6,7 +6,6 @@ history, operate a door, see a refusal, and survive an expired access token.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -21,7 +20,8 @@ from homeassistant.util import dt as dt_util
 from parqex_sim import Dialect
 
 from .flow_helpers import sign_in_with_simulator
-from .sim_helpers import running_simulator
+from .helpers import until
+from .sim_helpers import FRONT_GATE as FRONT_GATE_DOOR, running_simulator
 
 pytestmark = pytest.mark.usefixtures("socket_enabled", "current_request_with_host")
 
@@ -77,7 +77,10 @@ async def test_dialect(
         await hass.services.async_call(
             "switch", "turn_on", {"entity_id": FRONT_GATE}, blocking=True
         )
-        await asyncio.sleep(0.2)
+        await until(
+            lambda: sim.account.door(FRONT_GATE_DOOR)[1].state == "OPEN",  # type: ignore[index]
+            "the gate's travel",
+        )
         await _later(hass, 6)
         assert hass.states.get(FRONT_GATE).state == "on"
         assert [(f["event_type"], f["user_name"]) for f in fired] == [

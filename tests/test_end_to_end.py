@@ -6,6 +6,7 @@ signs in on the simulator's page with ALLOW, and operates a door.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import json
 import time
 import urllib.error
@@ -49,7 +50,8 @@ def _remote_change_seconds(
     return time.monotonic() - started
 
 
-def test_develop_end_to_end(develop: Develop) -> None:
+@pytest.mark.end_to_end
+def test_develop_end_to_end(develop: Develop, report: Callable[[str], None]) -> None:
     """Sign in on the simulator's page, see the doors, open one, stop both."""
     ha_url, sim_url = develop.ha_url, develop.sim_url
     token = onboard(ha_url)
@@ -149,14 +151,14 @@ def test_develop_end_to_end(develop: Develop) -> None:
     status, _, text = call(f"{sim_url}/_sim/webhook")
     deliveries = json.loads(text)["deliveries"]
     assert [(d["door_state"], d["status"]) for d in deliveries] == [("CLOSED", 200)]
-    print(
-        "A remote change showed in Home Assistant after"
+    report(
+        "End to end: a remote change showed in Home Assistant after"
         f" {polled:.2f} s by polling and {pushed:.3f} s by push"
     )
 
     # Ctrl-C stops Home Assistant and the simulator, the way Home Assistant expects.
     seconds = develop.stop()
-    print(f"scripts/develop stopped in {seconds:.1f} s")
+    report(f"End to end: scripts/develop stopped in {seconds:.1f} s")
     for url in (ha_url, sim_url):
         with pytest.raises(OSError):
             urllib.request.urlopen(url, timeout=5)  # noqa: S310

@@ -7,7 +7,6 @@ change in the simulator's history fired exactly once.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator
 from datetime import timedelta
 from typing import Any
@@ -24,6 +23,7 @@ from homeassistant.util import dt as dt_util
 from parqex_sim.state import SimulatorState
 
 from .flow_helpers import sign_in_with_simulator
+from .helpers import until
 from .sim_helpers import FRONT_GATE, running_simulator, sim_control
 
 pytestmark = pytest.mark.usefixtures("socket_enabled", "current_request_with_host")
@@ -181,7 +181,7 @@ async def test_toggle_shows_when_the_door_has_moved(pushing: Pushing) -> None:
         "switch", "turn_on", {"entity_id": GATE_SWITCH}, blocking=True
     )
     # The door travels for 0.05 s.
-    await asyncio.sleep(0.3)
+    await until(lambda: pushing.expected() == "on", "the gate's travel")
     await pushing.settle()
     assert pushing.shows() == pushing.expected() == "on"
     assert [(f["event_type"], f["user_name"]) for f in pushing.fired] == [

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 import re
+import subprocess
+import sys
 from typing import Any
 
 from awesomeversion import AwesomeVersion, AwesomeVersionStrategy
@@ -267,3 +269,16 @@ def test_development_configuration_keeps_the_access_log() -> None:
     text = (ROOT / "config" / "configuration.yaml").read_text(encoding="utf-8")
     top_level = set(re.findall(r"^([a-z_]+):", text, re.MULTILINE))
     assert {"recorder", "logbook", "history"} <= top_level
+
+
+def test_develop_help_says_each_option_and_its_default() -> None:
+    """`scripts/develop --help` explains every option and shows its default."""
+    shown = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "develop.py"), "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    options = re.findall(r"^  (--[a-z-]+)", shown, re.MULTILINE)
+    assert set(options) >= {"--config", "--ha-port", "--sim-port", "--account"}
+    assert shown.count("(default:") == len(options)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pytest
 
 from parqex_sim import persist
 
+from .helpers import until
 from .sim_helpers import (
     GARAGE,
     GUEST,
@@ -73,8 +73,7 @@ async def test_saved_while_running(
     path = tmp_path / "sim.json"
     async for sim in simulator_session(state_file=path):
         await sim.tokens()
-        await asyncio.sleep(0.2)
-        assert len(json.loads(path.read_text())["grants"]) == 1
+        await until(lambda: _grants(path) == 1, "the state file")
 
 
 async def test_missing_file_starts_fresh(tmp_path: Path) -> None:
@@ -84,3 +83,11 @@ async def test_missing_file_starts_fresh(tmp_path: Path) -> None:
         status, body, _ = await sim.request("GET", "/_sim/state")
         assert (status, body["history"]) == (200, 0)
     assert path.exists()
+
+
+def _grants(path: Path) -> int | None:
+    """How many grants the state file holds; None while it is not written."""
+    try:
+        return len(json.loads(path.read_text())["grants"])
+    except (OSError, ValueError):
+        return None

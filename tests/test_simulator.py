@@ -13,6 +13,7 @@ import pytest
 from parqex_sim import Dialect
 from parqex_sim.__main__ import build_state, parse_args
 
+from .helpers import until
 from .sim_helpers import (
     AUTHORIZE,
     BACK_GATE,
@@ -287,8 +288,7 @@ async def test_toggle_moves_after_travel_and_is_recorded(sim: Sim) -> None:
     door = sim.state.account.door(FRONT_GATE)
     assert door is not None
     assert door[1].state == "CLOSED"
-    await asyncio.sleep(0.2)
-    assert door[1].state == "OPEN"
+    await until(lambda: door[1].state == "OPEN", "the gate's travel")
 
     status, body, _ = await sim.request(
         "GET",
@@ -357,7 +357,9 @@ async def test_elevator_button_closes_by_itself(sim: Sim) -> None:
         token,
         json={"door_id": ELEVATOR, "door_state": "OPEN"},
     )
-    await asyncio.sleep(0.3)
+    await until(
+        lambda: len(sim.state.account.history) == 2, "the elevator closing by itself"
+    )
     door = sim.state.account.door(ELEVATOR)
     assert door is not None
     assert door[1].state == "CLOSED"

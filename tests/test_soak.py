@@ -21,7 +21,7 @@ from .evidence.soak import Soak, SoakResult, memory_growth
 from .evidence.soak_report import markdown
 from .sim_helpers import running_simulator
 
-pytestmark = pytest.mark.usefixtures("socket_enabled")
+pytestmark = [pytest.mark.soak, pytest.mark.usefixtures("socket_enabled")]
 
 # Three dialects that between them use every choice of every contradiction.
 DIALECTS = {
