@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import os
 from pathlib import Path
+import secrets
 
 from aiohttp import web
 
@@ -20,8 +23,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog="python -m parqex_sim",
         description="A ParqEx cloud (OAuth pages, REST API) for development and tests.",
     )
-    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on: loopback only, unless --allow-remote",
+    )
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="listen on an address other machines can reach (anyone there can"
+        " sign in with the printed passwords)",
+    )
+    parser.add_argument(
+        "--control-token",
+        default=os.environ.get("PARQEX_SIM_CONTROL_TOKEN") or secrets.token_urlsafe(18),
+        help="token the control API (/_sim/) asks for in its X-ParqEx-Sim-Token"
+        " header (default: $PARQEX_SIM_CONTROL_TOKEN, else a new one each run)",
+    )
     parser.add_argument(
         "--account",
         type=Path,
@@ -54,7 +73,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=Path,
         help="keep tokens, doors, history and webhooks in this file across restarts",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if not args.allow_remote and not _loopback(args.host):
+        parser.error(f"--host {args.host} is not a loopback address (--allow-remote)")
+    return args
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def build_state(args: argparse.Namespace) -> SimulatorState:
@@ -71,6 +102,7 @@ def build_state(args: argparse.Namespace) -> SimulatorState:
         code_lifetime=args.code_lifetime,
         travel_time=args.travel_time,
     )
+    state.control_token = args.control_token
     for client in state.account.clients:
         client.redirect_uris.extend(args.redirect_uri)
     return state
@@ -86,7 +118,15 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  client id {client.client_id}  secret {client.client_secret}")
     for user in state.account.users:
         print(f"  sign in as {user.email} / {user.password}")
-    print(f"  control API: {base}/_sim/state", flush=True)
+    print(
+        f"  control API: {base}/_sim/state with header X-ParqEx-Sim-Token:"
+        f" {state.control_token}",
+        flush=True,
+    )
+    print(
+        f"  webhook page: {base}/_sim/webhook/page?token={state.control_token}",
+        flush=True,
+    )
     app = create_app(state)
     if args.state_file is not None:
         keep_state(app, state, args.state_file)

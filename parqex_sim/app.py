@@ -11,6 +11,10 @@ from aiohttp import web
 from . import api, control, oauth, webhook_control
 from .state import Fault, SimulatorState
 
+# What an HTML form can post (and so a page of any other site, cross-site).
+_FORM_TYPES = frozenset(
+    {"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
+)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # A body cut short, as a broken proxy or a crashing server would send.
 MALFORMED_BODY = '{"success": true, "data": {"devices": [{"id": '
@@ -42,6 +46,31 @@ def _fault_response(fault: Fault) -> web.Response:
     )
 
 
+async def _control(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Serve the control API: JSON only, and only with the run's token.
+
+    A web page on another site can make a browser post a form here, but cannot
+    set a JSON content type or the token header. The webhook page is a form: it
+    carries the token in its URL and its fields.
+    """
+    if request.path == webhook_control.PAGE:
+        return await handler(request)
+    if not control.authorized(request):
+        return web.json_response(
+            {"message": f"The control API needs the {control.TOKEN_HEADER} header"},
+            status=401,
+        )
+    # What a browser form can send is refused, as is any other body not JSON;
+    # a script's call without a body is fine.
+    form = request.content_type in _FORM_TYPES
+    other_body = bool(request.content_length) and not form
+    if request.method in ("POST", "PATCH", "PUT") and (
+        form or (other_body and request.content_type != "application/json")
+    ):
+        return web.json_response({"message": "JSON only"}, status=415)
+    return await handler(request)
+
+
 @web.middleware
 async def parqex_middleware(
     request: web.Request, handler: Handler
@@ -49,7 +78,7 @@ async def parqex_middleware(
     """Log requests, apply injected faults and delays, and gzip answers."""
     state: SimulatorState = request.app["state"]
     if request.path.startswith(control.PREFIX):
-        return await handler(request)
+        return await _control(request, handler)
     entry: dict[str, object] = {
         "method": request.method,
         "endpoint": endpoint_name(request.path),

@@ -6,6 +6,7 @@ revoke or expire tokens, inject faults, move the clock, and read what was asked.
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from aiohttp import web
@@ -14,6 +15,8 @@ from .account import Account, Controller, Door
 from .state import Fault, SimulatorState
 
 PREFIX = "/_sim"
+# The header that carries the per-run token of the control API.
+TOKEN_HEADER = "X-ParqEx-Sim-Token"
 _DOOR_FIELDS = {
     "name",
     "active",
@@ -32,6 +35,13 @@ _CONTROLLER_FIELDS = {
     "time_before_door_open_alert",
     "bluetooth_onboard",
 }
+
+
+def authorized(request: web.Request, given: str | None = None) -> bool:
+    """Whether a control request carries this run's token (header, or `given`)."""
+    token = simulator_state(request).control_token
+    offered = given if given is not None else request.headers.get(TOKEN_HEADER, "")
+    return hmac.compare_digest(offered.encode(), token.encode())
 
 
 def simulator_state(request: web.Request) -> SimulatorState:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
+import secrets
 from typing import Any
 
 from .account import Account, Door, User
@@ -57,6 +58,8 @@ class SimulatorState:
     travel_time: float = 3.0
     faults: list[Fault] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
+    # The control API (under /_sim/) answers only requests that carry it.
+    control_token: str = field(default_factory=lambda: secrets.token_urlsafe(18))
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     @classmethod

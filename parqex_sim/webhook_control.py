@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .control import PREFIX, json_body, simulator_state
+from .control import PREFIX, authorized, json_body, simulator_state
 from .webhooks import WebhookFault, WebhookSettingsError
 
 PAGE = f"{PREFIX}/webhook/page"
@@ -24,6 +24,7 @@ input{{width:100%;padding:.4em}}code{{word-break:break-all}}</style></head>
 under <b>Settings &gt; Devices &amp; services &gt; ParqEx &gt; Configure</b>.</p>
 {status}
 <form method="post" action="{action}">
+<input type="hidden" name="token" value="{token}">
 <p><label>Deliver to this URL<br><input name="url" value="{url}"></label></p>
 <p><label>Header that carries the API key<br>
 <input name="header" value="{header}"></label></p>
@@ -32,10 +33,15 @@ under <b>Settings &gt; Devices &amp; services &gt; ParqEx &gt; Configure</b>.</p
 """
 
 
-def _page(status: str, url: str, header: str) -> web.Response:
+def _page(request: web.Request, status: str, url: str, header: str) -> web.Response:
+    token = simulator_state(request).control_token
     return web.Response(
         text=_PAGE_TEMPLATE.format(
-            status=status, action=PAGE, url=escape(url), header=escape(header)
+            status=status,
+            action=PAGE,
+            url=escape(url),
+            header=escape(header),
+            token=escape(token),
         ),
         content_type="text/html",
     )
@@ -101,17 +107,22 @@ async def webhook_page(request: web.Request) -> web.Response:
     """Show the form, or register what it sent and show the API key."""
     webhooks = simulator_state(request).webhooks
     if request.method == "GET":
+        if not authorized(request, request.query.get("token", "")):
+            raise web.HTTPUnauthorized(text="Open the address scripts/develop printed.")
         status = ""
         if webhooks.url:
             status = f"<p>Delivering to <code>{escape(webhooks.url)}</code>.</p>"
-        return _page(status, webhooks.url or "", webhooks.header)
+        return _page(request, status, webhooks.url or "", webhooks.header)
     form = await request.post()
+    if not authorized(request, str(form.get("token", ""))):
+        raise web.HTTPUnauthorized(text="Open the address scripts/develop printed.")
     url, header = str(form.get("url", "")), str(form.get("header", ""))
     try:
         webhooks.configure(url, header, None)
     except WebhookSettingsError as err:
-        return _page(f"<p><b>{escape(str(err))}</b></p>", url, header)
+        return _page(request, f"<p><b>{escape(str(err))}</b></p>", url, header)
     return _page(
+        request,
         "<p>ParqEx will deliver to this URL. Paste this API key in Home Assistant"
         f" (Configure &gt; API key for deliveries):</p><p><code id='key'>"
         f"{escape(webhooks.key or '')}</code></p>",

@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 from pathlib import Path
+import secrets
 import signal
 import socket
 import subprocess
@@ -162,6 +163,9 @@ def main() -> int:
         f"http://{host}:{args.ha_port}/auth/external/callback"
         for host in ("127.0.0.1", "localhost")
     ]
+    if "--control-token" not in sim_args:
+        sim_args = [*sim_args, "--control-token", secrets.token_urlsafe(18)]
+    sim_token = sim_args[sim_args.index("--control-token") + 1]
     sim = subprocess.Popen(  # noqa: S603
         [
             sys.executable,
@@ -210,13 +214,15 @@ def main() -> int:
         )
         print(
             f"\nHome Assistant:   {ha_url}\n"
-            f"ParqEx simulator: {sim_url} (control API {sim_url}/_sim/state)\n"
+            f"ParqEx simulator: {sim_url} (control API {sim_url}/_sim/state,"
+            f" header X-ParqEx-Sim-Token: {sim_token})\n"
             "Create your Home Assistant user, then Settings > Devices & services >"
             f" Add integration > ParqEx.\n{credentials}"
             "Sign in to the simulator as owner@parqex.example / parqex"
             " (or guest@parqex.example / parqex) and choose ALLOW.\n"
             "Real-time updates: ParqEx > Configure shows a URL; give it to the"
-            f" simulator at {sim_url}/_sim/webhook/page and paste the key it shows.\n"
+            f" simulator at {sim_url}/_sim/webhook/page?token={sim_token}"
+            " and paste the key it shows.\n"
             "Ctrl-C stops both.\n",
             flush=True,
         )

@@ -15,7 +15,7 @@ import urllib.error
 from urllib.parse import urlencode, urljoin
 import urllib.request
 
-from .sim_helpers import SignInForm
+from .sim_helpers import SIM_HEADERS, SIM_TOKEN, SignInForm
 
 ROOT = Path(__file__).parents[1]
 STARTUP_TIMEOUT = 300.0
@@ -47,6 +47,8 @@ def call(
 ) -> tuple[int, dict[str, str], str]:
     """Send a request without following redirects; return status, headers, text."""
     headers = dict(headers or {})
+    if "/_sim/" in url:
+        headers.update(SIM_HEADERS)
     if token:
         headers["Authorization"] = f"Bearer {token}"
     data = None
@@ -109,6 +111,8 @@ class Develop:
                     str(self.sim_port),
                     "--travel-time",
                     "2",
+                    "--control-token",
+                    SIM_TOKEN,
                     *self.args,
                 ],
                 stdout=log,

@@ -23,6 +23,9 @@ PASSWORD = "parqex"
 CLIENT_ID = "555555555555555555.api.parqex.com"
 CLIENT_SECRET = "simulator-secret-do-not-use-elsewhere"
 REDIRECT_URI = "https://example.com/auth/external/callback"
+# The control API's token in every simulator the tests start.
+SIM_TOKEN = "tests-control-token-5a1f0e9d"
+SIM_HEADERS = {"X-ParqEx-Sim-Token": SIM_TOKEN}
 OWNER_ID = "5b0f3c2e-8d1a-4f7b-9c6e-2a4d8e1f0b3c"
 FRONT_GATE = "70fc7ebd63d841d9a9f06ff815be1e7c"
 GARAGE = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
@@ -65,6 +68,7 @@ async def running_simulator(
         account_file=DEFAULT_ACCOUNT, dialect=dialect or Dialect(), **options
     )
     state.account.clients[0].redirect_uris.append(REDIRECT_URI)
+    state.control_token = SIM_TOKEN
     app = create_app(state)
     if state_file is not None:
         keep_state(app, state, state_file)
@@ -109,7 +113,9 @@ async def sim_control(
     session: aiohttp.ClientSession, base: str, method: str, path: str, body: Any = None
 ) -> Any:
     """Call the simulator's control API (`/_sim/...`) and return its JSON."""
-    async with session.request(method, f"{base}/_sim{path}", json=body) as response:
+    async with session.request(
+        method, f"{base}/_sim{path}", json=body, headers=SIM_HEADERS
+    ) as response:
         assert response.status < 300, await response.text()
         return await response.json()
 
@@ -142,6 +148,8 @@ class Sim:
         self, method: str, path: str, token: str | None = None, **kwargs: Any
     ) -> tuple[int, Any, aiohttp.ClientResponse]:
         headers = kwargs.pop("headers", {})
+        if path.startswith("/_sim/"):
+            headers = {**SIM_HEADERS, **headers}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         async with self.session.request(

@@ -19,6 +19,7 @@ from .sim_helpers import (
     HOME_CONTROLLER,
     OWNER,
     RESOURCES,
+    SIM_TOKEN,
     SignInForm,
     Sim,
 )
@@ -261,22 +262,36 @@ async def test_unreachable_receiver_is_recorded(sim: Sim, receiver: Receiver) ->
 
 async def test_settings_page(sim: Sim, receiver: Receiver) -> None:
     """A developer pastes Home Assistant's URL and gets the API key."""
-    status, page, _ = await sim.request("GET", "/_sim/webhook/page")
+    # Only with the run's token, which scripts/develop prints in the page's address.
+    assert (await sim.request("GET", "/_sim/webhook/page"))[0] == 401
+    page_url = f"/_sim/webhook/page?token={SIM_TOKEN}"
+    status, page, _ = await sim.request("GET", page_url)
     assert status == 200
     form = SignInForm(page)
     assert form.action == "/_sim/webhook/page"
-    assert set(form.fields) == {"url", "header"}
+    assert set(form.fields) == {"url", "header", "token"}
+    assert form.fields["token"] == SIM_TOKEN
+    # A form another site made a browser post, without the token, is refused.
+    status, _, _ = await sim.request(
+        "POST", "/_sim/webhook/page", data={"url": receiver.url, "header": HEADER}
+    )
+    assert status == 401
+    assert sim.state.webhooks.key is None
 
     status, page, _ = await sim.request(
-        "POST", "/_sim/webhook/page", data={"url": "http://example.org/x", "header": ""}
+        "POST",
+        "/_sim/webhook/page",
+        data={"url": "http://example.org/x", "header": "", "token": SIM_TOKEN},
     )
     assert "HTTPS URLs only" in page
     status, page, _ = await sim.request(
-        "POST", "/_sim/webhook/page", data={"url": receiver.url, "header": HEADER}
+        "POST",
+        "/_sim/webhook/page",
+        data={"url": receiver.url, "header": HEADER, "token": SIM_TOKEN},
     )
     assert status == 200
     key = sim.state.webhooks.key
     assert key is not None
     assert f"<code id='key'>{key}</code>" in page
-    _, page, _ = await sim.request("GET", "/_sim/webhook/page")
+    _, page, _ = await sim.request("GET", page_url)
     assert f"Delivering to <code>{receiver.url}</code>" in page

@@ -625,7 +625,70 @@ async def test_control_api_refuses_bad_input(
 
 async def test_control_api_needs_json(sim: Sim) -> None:
     """A body that is not JSON is refused."""
-    assert (await sim.request("POST", "/_sim/faults", data="nope"))[0] == 400
+    assert (
+        await sim.request(
+            "POST",
+            "/_sim/faults",
+            data="nope",
+            headers={"Content-Type": "application/json"},
+        )
+    )[0] == 400
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs"),
+    [
+        ("GET", "/_sim/state", {}),
+        ("GET", "/_sim/webhook", {}),
+        ("POST", "/_sim/webhook/events", {"json": {"id": "x"}}),
+        ("POST", f"/_sim/doors/{FRONT_GATE}/state", {"json": {"state": "OPEN"}}),
+    ],
+)
+async def test_control_api_needs_the_run_token(
+    sim: Sim, method: str, path: str, kwargs: dict[str, Any]
+) -> None:
+    """Without the token (or with another), the control API does nothing."""
+    for token in ("", "not-the-token"):
+        async with sim.session.request(
+            method, f"{sim.base}{path}", headers={"X-ParqEx-Sim-Token": token}, **kwargs
+        ) as response:
+            assert response.status == 401
+    door = sim.state.account.door(FRONT_GATE)
+    assert door is not None
+    assert door[1].state == "CLOSED"
+
+
+async def test_control_api_refuses_form_posts(sim: Sim) -> None:
+    """A cross-site form post (even with the token somehow) is not JSON: 415."""
+    status, _, _ = await sim.request(
+        "POST", f"/_sim/doors/{FRONT_GATE}/state", data={"state": "OPEN"}
+    )
+    assert status == 415
+    door = sim.state.account.door(FRONT_GATE)
+    assert door is not None
+    assert door[1].state == "CLOSED"
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "0.0.0.0",  # noqa: S104
+        "192.0.2.10",
+        "parqex.example",
+    ],
+)
+def test_only_loopback_unless_allowed(host: str) -> None:
+    """Listening where other machines reach it takes --allow-remote."""
+    with pytest.raises(SystemExit):
+        parse_args(["--host", host])
+    assert parse_args(["--host", host, "--allow-remote"]).host == host
+    assert parse_args(["--host", "::1"]).host == "::1"
+
+
+def test_control_token_comes_from_the_command_line() -> None:
+    """scripts/develop chooses the token and prints it; each run has its own."""
+    assert build_state(parse_args(["--control-token", "abc"])).control_token == "abc"
+    assert parse_args([]).control_token != parse_args([]).control_token
 
 
 # -- command line -----------------------------------------------------------------

@@ -337,7 +337,8 @@ class AccessPointStates:
         merged = self._with_push(reported, requested_at, now)
         before = self.access_points.get(door_id)
         back = self._missing_since.pop(door_id, None) is not None
-        if before == merged and not back:
+        # An unchanged entry of the answer is the very object parsed last time.
+        if (before is merged or before == merged) and not back:
             return False
         self.access_points[door_id] = merged
         changed.add(door_id)

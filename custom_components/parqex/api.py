@@ -33,6 +33,7 @@ from .errors import (
 )
 from .models import (
     Controller,
+    DoorCache,
     DoorState,
     ToggleEvent,
     UserInfo,
@@ -131,6 +132,7 @@ class ParqExClient:
         self._method_choice: dict[str, str] = {}
         # ParqEx's times have no zone: they are in the account's (see user settings).
         self.time_zone: tzinfo = UTC
+        self._doors_parsed: DoorCache = {}
         # Whether ParqEx answers `history_type=device` (None: not asked yet).
         self._device_history: bool | None = None
 
@@ -164,7 +166,7 @@ class ParqExClient:
         `previous`: the times ParqEx reported before, by door or controller id.
         """
         reply = await self._request("sync", "GET")
-        return parse_sync(reply.body, self.time_zone, previous)
+        return parse_sync(reply.body, self.time_zone, previous, self._doors_parsed)
 
     async def async_toggle(self, door_id: str, door_state: DoorState) -> None:
         """Ask ParqEx to move an access point; it returns before the door moves."""

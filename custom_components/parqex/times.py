@@ -20,9 +20,9 @@ def local_to_utc(
     (the time of what ParqEx reported before it) and the second is not.
     """
     first = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
-    second = naive.replace(tzinfo=zone, fold=1).astimezone(UTC)
-    if first == second or not_before is None or first >= not_before:
+    if not_before is None or first >= not_before:
         return first
+    second = naive.replace(tzinfo=zone, fold=1).astimezone(UTC)
     return second if second >= not_before else first
 
 

@@ -150,7 +150,8 @@ class BenchResult:
         change = table(
             [
                 "Access points",
-                "Floor ms (decode `sync`)",
+                "Floor ms (JSON of `sync`)",
+                "Parse ms (all of it)",
                 "Quiet poll ms",
                 "Quiet poll / floor",
                 "One push ms",
@@ -162,6 +163,7 @@ class BenchResult:
                 (
                     controllers * DOORS,
                     cost.floor_ms,
+                    cost.parse_ms,
                     cost.quiet_ms,
                     cost.ratio,
                     cost.push_ms,
@@ -219,9 +221,12 @@ class BenchResult:
                 "What a poll and a push cost against what they change, side by side"
                 " in this run (CPU of this process, median of 5, in the test"
                 " harness's debug-mode event loop, which inflates every figure"
-                " alike). Floor: decoding and parsing the same `sync` answer,"
-                " nothing else. Quiet poll: one refresh in which nothing moved but"
-                " every controller checked in (its last contact moved), as real"
+                " alike). Floor: decoding the JSON of the same `sync` answer,"
+                " nothing else; parse: decoding it and reading every controller and"
+                " access point into models, as the first poll does (later polls"
+                " reuse what an unchanged entry gave). Quiet poll: one refresh in"
+                " which nothing moved but every controller checked in (its last"
+                " contact moved), as real"
                 " controllers do once a minute. One push: the webhook handler for"
                 " one door change (authenticate, parse, apply, announce; not"
                 " HTTP). Writes count state changes and unchanged rewrites apart;"

@@ -1,9 +1,10 @@
 """What a poll and a push cost against what they change, at one account size.
 
-Side by side in one run: the floor (decoding the same `sync` answer the way the
-client does, nothing else), a quiet poll while every controller's last contact
-moves (as real controllers check in), one push, the state writes of each (changed
-and unchanged apart), and the history requests of a restart.
+Side by side in one run: the floor (decoding the JSON of the same `sync` answer,
+nothing else), parsing all of it into models, a quiet poll while every
+controller's last contact moves (as real controllers check in), one push, the
+state writes of each (changed and unchanged apart), and the history requests of
+a restart.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class ChangeCost:
     """One account size: CPU in ms (median of a few), writes, requests."""
 
     floor_ms: float
+    parse_ms: float
     quiet_ms: float
     push_ms: float
     quiet_changed: int
@@ -125,12 +127,16 @@ async def measure(
     zone = runtime.client.time_zone
 
     async def _decode() -> None:
+        json.loads(raw)
+
+    async def _parse() -> None:
         parse_sync(json.loads(raw), zone, runtime.states.reported_times)
 
     async def _nothing() -> None:
         return
 
     floor_ms = await _cpu_ms(_decode, _nothing)
+    parse_ms = await _cpu_ms(_parse, _nothing)
 
     async def _poll() -> None:
         await runtime.coordinator.async_refresh()
@@ -191,6 +197,7 @@ async def measure(
     restart = [r for r in await sim.requests() if r["endpoint"] == "toggle-history"]
     return ChangeCost(
         floor_ms=floor_ms,
+        parse_ms=parse_ms,
         quiet_ms=quiet_ms,
         push_ms=statistics.median(spent) * 1000,
         quiet_changed=quiet["changed"],

@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 
 from ..develop_helpers import ROOT, free_port
-from ..sim_helpers import REDIRECT_URI, sim_control
+from ..sim_helpers import REDIRECT_URI, SIM_HEADERS, SIM_TOKEN, sim_control
 
 
 class SimulatorProcess:
@@ -55,6 +55,8 @@ async def simulator_process(
         REDIRECT_URI,
         "--travel-time",
         str(travel_time),
+        "--control-token",
+        SIM_TOKEN,
         cwd=ROOT,
         stdout=asyncio.subprocess.DEVNULL,
     )
@@ -63,7 +65,9 @@ async def simulator_process(
         async with aiohttp.ClientSession() as session:
             for _ in range(200):
                 try:
-                    async with session.get(f"{base}/_sim/state") as response:
+                    async with session.get(
+                        f"{base}/_sim/state", headers=SIM_HEADERS
+                    ) as response:
                         if response.status == 200:
                             break
                 except aiohttp.ClientConnectionError:
