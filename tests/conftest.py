@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 # Import ours before Home Assistant starts: the test plugin ships its own
 # `custom_components` package, which would otherwise hide this integration.
 import custom_components.parqex  # noqa: F401
-from custom_components.parqex.const import DOMAIN
+from custom_components.parqex.const import CONF_WEBHOOK_KEY, DOMAIN
 from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
@@ -25,7 +25,14 @@ from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 
 from .develop_helpers import Develop
-from .fake_parqex import CLIENT_ID, CLIENT_SECRET, USER_ID, WEBHOOK_ID, FakeParqEx
+from .fake_parqex import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    USER_ID,
+    WEBHOOK_ID,
+    WEBHOOK_KEY,
+    FakeParqEx,
+)
 from .helpers import set_up
 from .sim_helpers import Sim, simulator_session
 
@@ -125,6 +132,18 @@ async def loaded_entry(
     """The account, set up."""
     await set_up(hass, config_entry)
     yield config_entry
+
+
+@pytest.fixture
+async def pushing_entry(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """The account set up with push on (the API key for deliveries saved)."""
+    hass.config_entries.async_update_entry(
+        config_entry, options={CONF_WEBHOOK_KEY: WEBHOOK_KEY}
+    )
+    await set_up(hass, config_entry)
+    return config_entry
 
 
 @pytest.fixture

@@ -26,13 +26,11 @@ from custom_components.parqex.const import (
 )
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
-    EVENT_STATE_CHANGED,
-    EVENT_STATE_REPORTED,
     STATE_OFF,
     STATE_ON,
     STATE_UNAVAILABLE,
 )
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import (
     area_registry as ar,
@@ -40,10 +38,15 @@ from homeassistant.helpers import (
     entity_registry as er,
 )
 
+from .evidence.measure import counting_writes
 from .fake_parqex import (
     CONTROLLER,
     GARAGE,
+    GARAGE_EVENT,
+    GARAGE_SWITCH,
+    GRACE,
     KITTY,
+    KITTY_SWITCH,
     USER_ID,
     WEBHOOK_ID,
     WEBHOOK_KEY,
@@ -58,24 +61,8 @@ pytestmark = [
     pytest.mark.freeze_time("2026-11-27 18:00:00+00:00"),
 ]
 
-KITTY_SWITCH = "switch.parqex_controller_08848d_kitty"
-GARAGE_SWITCH = "switch.parqex_controller_08848d_garage"
-GARAGE_EVENT = "event.parqex_controller_08848d_garage_access"
 GARAGE_CHANGED = "sensor.parqex_controller_08848d_garage_last_changed"
 GARAGE_HELD_OPEN = "binary_sensor.parqex_controller_08848d_garage_held_open"
-GRACE = ("e7a1c2d3-0000-4000-8000-00000000beef", "Grace", "Hopper")
-
-
-@pytest.fixture
-async def pushing_entry(
-    hass: HomeAssistant, config_entry: MockConfigEntry
-) -> MockConfigEntry:
-    """The account set up with push on."""
-    hass.config_entries.async_update_entry(
-        config_entry, options={CONF_WEBHOOK_KEY: WEBHOOK_KEY}
-    )
-    await set_up(hass, config_entry)
-    return config_entry
 
 
 async def _until(condition: Any) -> None:
@@ -326,32 +313,22 @@ async def test_only_the_pushed_access_point_is_written(
 
     A push writes the pushed access point's switch and its last change, nothing else.
     """
-    ours = {
+    ours = [
         entry.entity_id
         for entry in er.async_entries_for_config_entry(
             entity_registry, pushing_entry.entry_id
         )
-    }
-    written: list[str] = []
-
-    @callback
-    def _written(event: Event) -> None:
-        written.append(event.data["entity_id"])
-
-    @callback
-    def _ours(event_data: Any) -> bool:
-        return event_data["entity_id"] in ours
-
-    hass.bus.async_listen(EVENT_STATE_CHANGED, _written, _ours)
-    hass.bus.async_listen(EVENT_STATE_REPORTED, _written, _ours)
+    ]
     for device in fake.sync["devices"]:
         device["last_contact"] = fake.now().strftime("%Y-%m-%d %H:%M:%S")
-    await tick(hass, freezer, 30)
+    with counting_writes(hass, ours) as written:
+        await tick(hass, freezer, 30)
     assert written == []
 
     fake.record(GARAGE, "OPEN", user=GRACE)
-    await deliver(hass_client_no_auth, door_change(GARAGE, "OPEN"))
-    await hass.async_block_till_done()
+    with counting_writes(hass, ours) as written:
+        await deliver(hass_client_no_auth, door_change(GARAGE, "OPEN"))
+        await hass.async_block_till_done()
     assert sorted(written) == sorted(
         [
             GARAGE_SWITCH,

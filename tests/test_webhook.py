@@ -27,7 +27,11 @@ from homeassistant.util import dt as dt_util
 from .fake_parqex import (
     CONTROLLER,
     GARAGE,
+    GARAGE_EVENT,
+    GARAGE_SWITCH,
+    GRACE,
     KITTY,
+    KITTY_SWITCH,
     WEBHOOK_ID,
     WEBHOOK_KEY,
     FakeParqEx,
@@ -41,25 +45,9 @@ pytestmark = [
     pytest.mark.freeze_time("2026-11-27 18:00:00+00:00"),
 ]
 
-KITTY_SWITCH = "switch.parqex_controller_08848d_kitty"
 KITTY_EVENT = "event.parqex_controller_08848d_kitty_access"
 KITTY_CHANGED = "sensor.parqex_controller_08848d_kitty_last_changed"
-GARAGE_SWITCH = "switch.parqex_controller_08848d_garage"
-GARAGE_EVENT = "event.parqex_controller_08848d_garage_access"
-GRACE = ("e7a1c2d3-0000-4000-8000-00000000beef", "Grace", "Hopper")
 NEW_DOOR = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
-
-
-@pytest.fixture
-async def pushing_entry(
-    hass: HomeAssistant, config_entry: MockConfigEntry
-) -> MockConfigEntry:
-    """The account set up with push on (the API key for deliveries saved)."""
-    hass.config_entries.async_update_entry(
-        config_entry, options={CONF_WEBHOOK_KEY: WEBHOOK_KEY}
-    )
-    await set_up(hass, config_entry)
-    return config_entry
 
 
 def _push_counts(entry: MockConfigEntry) -> dict[str, int]:
