@@ -6,11 +6,13 @@ from copy import deepcopy
 import logging
 from typing import Any
 
+from awesomeversion import AwesomeVersion
 from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
 )
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.parqex.const import DOMAIN
 from custom_components.parqex.entity import owner_id
@@ -25,6 +27,7 @@ from homeassistant.const import (
     STATE_ON,
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
+    __version__ as HA_VERSION,
 )
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -530,3 +533,35 @@ async def test_controller_offline_is_logged_once_each_way(
         " unavailable until it is back",
         "ParqEx controller 08848D is online again",
     ]
+
+
+async def test_a_fault_during_a_command_logs_one_line(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    hass_ws_client: WebSocketGenerator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A 5xx while turning a switch on from the UI: one line, and the integration
+    adds none (Home Assistant before 2026 adds a traceback of its own)."""
+    client = await hass_ws_client(hass)
+    fake.fail("toggle", Fault(502, "<html>Bad gateway</html>"))
+    caplog.clear()
+    await client.send_json(
+        {
+            "id": 1,
+            "type": "call_service",
+            "domain": "switch",
+            "service": "turn_on",
+            "target": {"entity_id": GARAGE_SWITCH},
+        }
+    )
+    response = await client.receive_json()
+    assert not response["success"]
+    assert response["error"]["translation_key"] == "server_error"
+    logged = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(logged) == 1
+    assert not [r for r in logged if r.name.startswith("custom_components.parqex")]
+    if AwesomeVersion(HA_VERSION) >= "2026.1":
+        assert logged[0].exc_info is None
+        assert "ParqEx answered with an error" in logged[0].getMessage()
