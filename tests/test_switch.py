@@ -543,7 +543,7 @@ async def test_a_fault_during_a_command_logs_one_line(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A 5xx while turning a switch on from the UI: one line, and the integration
-    adds none (Home Assistant before 2026 adds a traceback of its own)."""
+    adds none (Home Assistant 2025.4 adds a traceback of its own; 2026.2 does not)."""
     client = await hass_ws_client(hass)
     fake.fail("toggle", Fault(502, "<html>Bad gateway</html>"))
     caplog.clear()
@@ -562,6 +562,6 @@ async def test_a_fault_during_a_command_logs_one_line(
     logged = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(logged) == 1
     assert not [r for r in logged if r.name.startswith("custom_components.parqex")]
-    if AwesomeVersion(HA_VERSION) >= "2026.1":
+    if AwesomeVersion(HA_VERSION) >= "2026.2":
         assert logged[0].exc_info is None
         assert "ParqEx answered with an error" in logged[0].getMessage()
