@@ -73,11 +73,16 @@ class ParqExFlowHandler(
         *,
         reason: str,
         description_placeholders: Mapping[str, str] | None = None,
+        **kwargs: Any,
     ) -> ConfigFlowResult:
-        """Abort with ParqEx's own words where Home Assistant's are generic."""
+        """Abort with ParqEx's own words where Home Assistant's are generic.
+
+        Newer releases take more keywords (`next_flow`): they are passed on.
+        """
         return super().async_abort(
             reason=_OWN_REASONS.get(reason, reason),
             description_placeholders=description_placeholders,
+            **kwargs,
         )
 
     @staticmethod
