@@ -176,6 +176,11 @@ class AccessPointStates:
             if access_point.controller_id == controller_id
         ]
 
+    def _door_ids(self, controller_id: str) -> list[str]:
+        return [
+            access_point.id for access_point in self.access_points_of(controller_id)
+        ]
+
     def is_answering(self) -> bool:
         """Whether ParqEx answers and lists the account's controllers."""
         return self._answering and not self._empty_answer
@@ -264,13 +269,13 @@ class AccessPointStates:
             # A new sync is a fresh word on reachability.
             for controller_id in self._unreachable:
                 changed.add(controller_id)
-                changed.update(a.id for a in self.access_points_of(controller_id))
+                changed.update(self._door_ids(controller_id))
             self._unreachable.clear()
         listed_doors: set[str] = set()
         for controller in controllers:
             if controller.access_points is None:
                 # `doors: null` says nothing about the doors: keep what is known.
-                listed_doors.update(a.id for a in self.access_points_of(controller.id))
+                listed_doors.update(self._door_ids(controller.id))
             else:
                 for access_point in controller.access_points:
                     listed_doors.add(access_point.id)
@@ -302,14 +307,14 @@ class AccessPointStates:
         changed.add(controller.id)
         if before is None or back:
             news.controllers_changed = True
-            changed.update(a.id for a in self.access_points_of(controller.id))
+            changed.update(self._door_ids(controller.id))
             return True
         if before.software_version != stored.software_version:
             news.controllers_changed = True
         if before.active != stored.active:
             self._log_reachability(stored)
         if _door_facing(before) != _door_facing(stored):
-            changed.update(a.id for a in self.access_points_of(controller.id))
+            changed.update(self._door_ids(controller.id))
         return False
 
     def _log_reachability(self, controller: Controller) -> None:
@@ -397,7 +402,7 @@ class AccessPointStates:
             if since == now:
                 changed.add(owner_id)
                 if owner_id in self.controllers:
-                    changed.update(a.id for a in self.access_points_of(owner_id))
+                    changed.update(self._door_ids(owner_id))
             elif now - since >= MISSING_REMOVAL_DELAY:
                 gone.add(owner_id)
         if not gone:
@@ -474,7 +479,7 @@ class AccessPointStates:
                 self._notify(
                     [
                         controller_id,
-                        *(a.id for a in self.access_points_of(controller_id)),
+                        *self._door_ids(controller_id),
                     ]
                 )
         elif isinstance(err, ParqExAuthError):

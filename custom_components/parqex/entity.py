@@ -123,7 +123,8 @@ class ParqExEntity(Entity):
         if view == self._shown:
             return
         self._shown = view
-        self.async_write_ha_state()
+        # Past this class's override: the view is known already.
+        super().async_write_ha_state()
 
     @callback
     def async_write_ha_state(self) -> None:

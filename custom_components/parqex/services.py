@@ -86,8 +86,11 @@ def _loaded_entry(hass: HomeAssistant, entry_id: str) -> ParqExConfigEntry:
 
 def _target_doors(
     hass: HomeAssistant, entry: ParqExConfigEntry, call: ServiceCall
-) -> list[str]:
-    """Return the access points asked for: one, a controller's, or all."""
+) -> tuple[list[str], str | None]:
+    """Return the access points asked for (one, a controller's, or all).
+
+    With the controller, when one is the target.
+    """
     data = entry.runtime_data.states
     entity_id: str | None = call.data.get(ATTR_ENTITY_ID)
     device_id: str | None = call.data.get(ATTR_DEVICE_ID)
@@ -102,7 +105,7 @@ def _target_doors(
         )
         if door_id is None or door_id not in data.access_points:
             raise _invalid("unknown_access_point", entity_id=entity_id)
-        return [door_id]
+        return [door_id], None
     if device_id:
         device = dr.async_get(hass).async_get(device_id)
         controller = next(
@@ -117,8 +120,8 @@ def _target_doors(
             raise _invalid("unknown_controller")
         return [
             access_point.id for access_point in data.access_points_of(controller.id)
-        ]
-    return list(data.access_points)
+        ], controller.id
+    return list(data.access_points), None
 
 
 def _date_range(runtime: ParqExRuntime, call: ServiceCall) -> tuple[date, date]:
@@ -140,12 +143,11 @@ async def _async_get_access_history(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
     entry = _loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
     runtime = entry.runtime_data
-    doors = _target_doors(hass, entry, call)
+    doors, controller_id = _target_doors(hass, entry, call)
     start, end = _date_range(runtime, call)
     one_door = bool(call.data.get(ATTR_ENTITY_ID))
     events: list[ToggleEvent] = []
     refused: list[str] = []
-    controller_id = _target_controller(hass, call)
     read = None
     if controller_id is not None:
         try:
@@ -196,17 +198,6 @@ def _history_failed(err: ParqExError) -> HomeAssistantError:
         translation_domain=DOMAIN,
         translation_key="history_failed",
         translation_placeholders={"error": str(err)},
-    )
-
-
-def _target_controller(hass: HomeAssistant, call: ServiceCall) -> str | None:
-    """Return the controller asked for, if a device is the target (checked already)."""
-    device_id: str | None = call.data.get(ATTR_DEVICE_ID)
-    device = dr.async_get(hass).async_get(device_id) if device_id else None
-    if device is None:
-        return None
-    return next(
-        (ident for domain, ident in device.identifiers if domain == DOMAIN), None
     )
 
 

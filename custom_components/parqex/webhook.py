@@ -73,7 +73,7 @@ class DeliveryLog:
             for delivery_id, when in stored.items()
             if isinstance(when, int | float)
         }
-        self._forget_old()
+        self.prune()
 
     def add(self, delivery_id: str) -> bool:
         """Remember a delivery id; False when it was handled before.
@@ -88,14 +88,10 @@ class DeliveryLog:
         self._store.async_delay_save(lambda: self._handled, SAVE_DELAY)
         return True
 
-    def _forget_old(self) -> None:
+    def prune(self) -> None:
         """Forget ids older than the memory (on a timer, not per delivery)."""
         oldest = (dt_util.utcnow() - DELIVERY_MEMORY).timestamp()
         self._handled = {k: t for k, t in self._handled.items() if t >= oldest}
-
-    def prune(self) -> None:
-        """Forget ids older than the memory."""
-        self._forget_old()
 
     async def async_flush(self) -> None:
         """Write pending changes now (on unload)."""

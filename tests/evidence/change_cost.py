@@ -10,8 +10,7 @@ a restart.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 import json
 import statistics
@@ -23,12 +22,12 @@ from custom_components.parqex.models import parse_sync
 from custom_components.parqex.runtime import ParqExRuntime
 from homeassistant.components.webhook import DOMAIN as WEBHOOK_DOMAIN
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import EVENT_STATE_CHANGED, EVENT_STATE_REPORTED
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 
 from .accounts import door_id
+from .measure import Writes, counting_writes
 from .simulator import SimulatorProcess
 
 DELIVERY_KEY = "bench-delivery-key-5f0c9a1e"
@@ -52,38 +51,6 @@ class ChangeCost:
     @property
     def ratio(self) -> float:
         return self.quiet_ms / self.floor_ms
-
-
-@contextmanager
-def _writes(hass: HomeAssistant, entry: ConfigEntry) -> Iterator[dict[str, int]]:
-    """Count the entry's state writes that changed something and that did not."""
-    ours = {
-        e.entity_id
-        for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
-    }
-    counts = {"changed": 0, "unchanged": 0}
-
-    @callback
-    def _changed(event: Event[Any]) -> None:
-        counts["changed"] += 1
-
-    @callback
-    def _reported(event: Event[Any]) -> None:
-        counts["unchanged"] += 1
-
-    @callback
-    def _parqex(event_data: Any) -> bool:
-        return event_data["entity_id"] in ours
-
-    stops = [
-        hass.bus.async_listen(EVENT_STATE_CHANGED, _changed, _parqex),
-        hass.bus.async_listen(EVENT_STATE_REPORTED, _reported, _parqex),
-    ]
-    try:
-        yield counts
-    finally:
-        for stop in stops:
-            stop()
 
 
 async def _cpu_ms(
@@ -142,9 +109,13 @@ async def measure(
         await runtime.coordinator.async_refresh()
         await hass.async_block_till_done()
 
+    ours = [
+        e.entity_id
+        for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+    ]
     await _check_in()
     await _poll()
-    with _writes(hass, entry) as quiet:
+    with counting_writes(hass, ours) as quiet:
         await _check_in()
         await _poll()
     quiet_ms = await _cpu_ms(_poll, _check_in)
@@ -164,7 +135,7 @@ async def measure(
     http = await client()
     door = door_id(0, 0)
     states = ["OPEN", "CLOSED"] * SAMPLES
-    pushed: dict[str, int] = {"changed": 0, "unchanged": 0}
+    pushed = Writes()
     try:
         for number, state in enumerate(states):
             body = {
@@ -176,7 +147,7 @@ async def measure(
                 "eventOccurredUTC": dt_util.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "userThatToggled": {"firstName": "Bench", "lastName": "Mark"},
             }
-            with _writes(hass, entry) as writes:
+            with counting_writes(hass, ours) as writes:
                 answer = await http.post(
                     f"/api/webhook/{entry.data['webhook_id']}",
                     json=body,
@@ -200,9 +171,9 @@ async def measure(
         parse_ms=parse_ms,
         quiet_ms=quiet_ms,
         push_ms=statistics.median(spent) * 1000,
-        quiet_changed=quiet["changed"],
-        quiet_unchanged=quiet["unchanged"],
-        push_changed=pushed["changed"],
-        push_unchanged=pushed["unchanged"],
+        quiet_changed=len(quiet) - len(quiet.unchanged),
+        quiet_unchanged=len(quiet.unchanged),
+        push_changed=len(pushed) - len(pushed.unchanged),
+        push_unchanged=len(pushed.unchanged),
         restart_history_requests=len(restart),
     )

@@ -26,17 +26,25 @@ class Cost:
     writes_quiet: int | None = None
 
 
+class Writes(list[str]):
+    """Entity ids of state writes, in order; `unchanged` those that changed nothing."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unchanged: list[str] = []
+
+
 @contextmanager
-def counting_writes(
-    hass: HomeAssistant, entity_ids: Iterable[str]
-) -> Iterator[list[str]]:
+def counting_writes(hass: HomeAssistant, entity_ids: Iterable[str]) -> Iterator[Writes]:
     """Collect the state writes (changed or merely reported) of some entities."""
     watched = set(entity_ids)
-    written: list[str] = []
+    written = Writes()
 
     @callback
     def _written(event: Event[Any]) -> None:
         written.append(event.data["entity_id"])
+        if event.event_type == EVENT_STATE_REPORTED:
+            written.unchanged.append(event.data["entity_id"])
 
     @callback
     def _watched(event_data: Any) -> bool:
