@@ -13,6 +13,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
+from custom_components.parqex.access_log import EVENT_ACCESS
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
@@ -49,6 +50,18 @@ def fired_events(hass: HomeAssistant, entity_id: str) -> list[dict[str, Any]]:
 
     hass.bus.async_listen("state_changed", _changed)
     return fired
+
+
+def logged_events(hass: HomeAssistant) -> list[dict[str, Any]]:
+    """Collect every access event the access log fires (what the logbook shows)."""
+    logged: list[dict[str, Any]] = []
+
+    @callback
+    def _logged(event: Event[dict[str, Any]]) -> None:
+        logged.append(dict(event.data))
+
+    hass.bus.async_listen(EVENT_ACCESS, _logged)
+    return logged
 
 
 async def until(condition: Callable[[], bool], what: str, within: float = 5.0) -> None:

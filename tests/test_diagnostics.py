@@ -114,7 +114,15 @@ async def test_entry_diagnostics(
         "started": True,
         "pending": 0,
         "refused": 0,
+        # The first reading of each access point (3).
+        "requests": 3,
+        "controllers_read_per_access_point": 0,
         "last_error": None,
+    }
+    assert diagnostics["access_log"] == {
+        "users_known": 0,
+        "events_logged": 0,
+        "commands_waiting": 0,
     }
     assert diagnostics["counts"] == {"controllers": 2, "access_points": 3}
     online, offline = diagnostics["controllers"]

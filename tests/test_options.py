@@ -381,6 +381,7 @@ async def test_push_diagnostics_and_no_secret_anywhere(
             "refused_unauthorized": 1,
         },
         "remembered_delivery_ids": 2,
+        "health": {"missed": 0, "missed_in_a_row": 0, "waiting": 0},
     }
     states = json.dumps([state.as_dict() for state in hass.states.async_all()])
     ours = "\n".join(

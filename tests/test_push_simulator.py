@@ -16,9 +16,10 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.parqex.access_log import EVENT_ACCESS
 from custom_components.parqex.const import CONF_WEBHOOK_KEY
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 from parqex_sim.state import SimulatorState
 
@@ -29,7 +30,6 @@ from .sim_helpers import FRONT_GATE, running_simulator, sim_control
 pytestmark = pytest.mark.usefixtures("socket_enabled", "current_request_with_host")
 
 GATE_SWITCH = "switch.parqex_controller_08848d_front_gate"
-GATE_EVENT = "event.parqex_controller_08848d_front_gate_access"
 
 
 class Pushing:
@@ -51,12 +51,12 @@ class Pushing:
         self.fired: list[dict[str, Any]] = []
 
         @callback
-        def _fired(event: Event[EventStateChangedData]) -> None:
-            new = event.data["new_state"]
-            if event.data["entity_id"] == GATE_EVENT and new is not None:
-                self.fired.append(dict(new.attributes))
+        def _logged(event: Event[dict[str, Any]]) -> None:
+            if event.data["entity_id"] == GATE_SWITCH:
+                self.fired.append(dict(event.data))
 
-        hass.bus.async_listen("state_changed", _fired)
+        # Every access event once, late ones too (the event entity shows the newest).
+        hass.bus.async_listen(EVENT_ACCESS, _logged)
 
     async def control(self, method: str, path: str, body: Any = None) -> Any:
         return await sim_control(self.session, self.base, method, path, body)
@@ -89,7 +89,7 @@ class Pushing:
         return "on" if found[1].state == "OPEN" else "off"
 
     def fired_once_each(self) -> None:
-        """Every successful change of the gate in ParqEx's history fired once."""
+        """Every successful change of the gate in ParqEx's history was logged once."""
         history = [
             (event.door_state.lower(), event.channel)
             for event in self.sim.account.history

@@ -61,6 +61,8 @@ async def test_whole_account_newest_first(
         "event_type": "opened",
         "user_name": "Grace Hopper",
         "user_id": GRACE[0],
+        "person": None,
+        "via": None,
         "channel": "ParqEx Web",
         "door_state": "open",
         "success": True,

@@ -37,7 +37,7 @@ from .fake_parqex import (
     FakeParqEx,
     Fault,
 )
-from .helpers import fired_events, set_up, tick
+from .helpers import fired_events, logged_events, set_up, tick
 from .push_helpers import KEY_HEADER, WEBHOOK_PATH, deliver, door_change
 
 pytestmark = [
@@ -308,8 +308,13 @@ async def test_out_of_order_deliveries(
     hass_client_no_auth: ClientSessionGenerator,
     pushing_entry: MockConfigEntry,
 ) -> None:
-    """A late delivery of an older change fires, but does not move the switch back."""
+    """A late delivery of an older change is logged, but moves nothing back.
+
+    The switch stays, and the event entity and "last operated by" keep showing
+    the newer change; the older one is logged once, with its own time.
+    """
     fired = fired_events(hass, KITTY_EVENT)
+    logged = logged_events(hass)
     now = dt_util.utcnow()
     newer = door_change(KITTY, "CLOSED", at=now - timedelta(seconds=5))
     older = door_change(KITTY, "OPEN", at=now - timedelta(seconds=20))
@@ -319,8 +324,13 @@ async def test_out_of_order_deliveries(
     assert hass.states.get(KITTY_SWITCH).state == STATE_OFF
     assert [(e["event_type"], e["toggled_at"]) for e in fired] == [
         ("closed", "2026-11-27T17:59:55+00:00"),
+    ]
+    assert [(e["event_type"], e["toggled_at"]) for e in logged] == [
+        ("closed", "2026-11-27T17:59:55+00:00"),
         ("opened", "2026-11-27T17:59:40+00:00"),
     ]
+    last = hass.states.get("sensor.parqex_controller_08848d_kitty_last_operated_by")
+    assert last.attributes["toggled_at"] == "2026-11-27T17:59:55+00:00"
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
+from .access_log import AccessLog
 from .access_points import AccessPointStates
 from .api import ParqExClient
 from .auth import ParqExOAuth
@@ -25,6 +26,7 @@ from .const import DOMAIN
 from .coordinator import ParqExCoordinator
 from .entity import account_id, owner_id
 from .history import AccessHistoryReader, AnnouncedHistory
+from .push_health import PushHealth
 from .runtime import ParqExConfigEntry, ParqExRuntime
 from .services import async_setup_services
 from .urls import DEVELOPMENT_BASE_URL_ENV, development_base_url
@@ -89,9 +91,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> bo
     # What earlier runs made entities and devices for is removed only if it stays
     # missing from ParqEx's answers, not because the first one left it out.
     states.expect(_known_ids(hass, entry))
-    history = AccessHistoryReader(hass, entry.entry_id, client)
-    coordinator = ParqExCoordinator(hass, entry, client, states, history)
-    entry.runtime_data = ParqExRuntime(client, states, coordinator, history)
+    access_log = AccessLog(hass, entry)
+    await access_log.async_load()
+    history = AccessHistoryReader(hass, entry.entry_id, client, access_log.announce)
+    push_health = PushHealth(hass, entry)
+    coordinator = ParqExCoordinator(hass, entry, client, states, history, push_health)
+    entry.runtime_data = ParqExRuntime(
+        client, states, coordinator, history, access_log, push_health
+    )
     await coordinator.async_config_entry_first_refresh()
 
     @callback
@@ -112,7 +119,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> bo
     # Now that the event entities listen, announce what happened while we were away.
     entry.async_create_background_task(
         hass,
-        history.async_start(states.is_listed, coordinator.account_today()),
+        history.async_start(states, coordinator.account_today()),
         "parqex access history catch-up",
     )
     return True
@@ -147,10 +154,12 @@ async def async_unload_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> b
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     # A reload reads the logs at once: they must hold everything handled so far.
     await runtime.history.announced.async_flush()
+    await runtime.access_log.async_flush()
     if runtime.webhook is not None:
         await runtime.webhook.deliveries.async_flush()
     if unloaded:
         async_delete_push_issue(hass, entry)
+        runtime.push_health.async_stop()
     return unloaded
 
 
@@ -184,6 +193,7 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> 
 async def async_remove_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> None:
     """Forget a deleted account's logs, repair issue and cloudhook."""
     await AnnouncedHistory(hass, entry.entry_id).async_remove()
+    await AccessLog(hass, entry).async_remove()
     await DeliveryLog(hass, entry.entry_id).async_remove()
     async_delete_push_issue(hass, entry)
     await async_remove_cloudhook(hass, entry)

@@ -13,6 +13,7 @@ from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlowResult,
     OptionsFlow,
 )
@@ -22,13 +23,27 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
+    BooleanSelector,
+    EntitySelector,
+    EntitySelectorConfig,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
 )
 
 from .api import ParqExClient
-from .const import CONF_WEBHOOK_KEY, DOMAIN, MIN_WEBHOOK_KEY_LENGTH, OAUTH2_SCOPES
+from .const import (
+    CONF_ALLOWED_USERS,
+    CONF_PEOPLE,
+    CONF_SET_UP_PEOPLE,
+    CONF_WEBHOOK_KEY,
+    DOMAIN,
+    MIN_WEBHOOK_KEY_LENGTH,
+    OAUTH2_SCOPES,
+)
 from .errors import ParqExAuthError, ParqExError
 from .webhook_url import async_update_push_issue, async_webhook_target
 
@@ -155,7 +170,15 @@ class ParqExFlowHandler(
 
 
 class ParqExOptionsFlow(OptionsFlow):
-    """Shows where ParqEx should deliver pushes, and takes their API key."""
+    """Where ParqEx should deliver pushes and their API key; then, if asked, people.
+
+    No update listener: the webhook, the access log and the switches read the
+    options when they need them.
+    """
+
+    def __init__(self) -> None:
+        """Start with the options as they are."""
+        self._options: dict[str, Any] = {}
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
@@ -169,11 +192,15 @@ class ParqExOptionsFlow(OptionsFlow):
                 # Anyone who has the webhook URL could guess a short key.
                 errors[CONF_WEBHOOK_KEY] = "key_too_short"
             else:
-                # No update listener: the webhook reads the key at each delivery.
                 async_update_push_issue(self.hass, entry, push_enabled=bool(key))
-                return self.async_create_entry(
-                    data={CONF_WEBHOOK_KEY: key} if key else {}
-                )
+                self._options = {
+                    k: v for k, v in entry.options.items() if k != CONF_WEBHOOK_KEY
+                }
+                if key:
+                    self._options[CONF_WEBHOOK_KEY] = key
+                if user_input.get(CONF_SET_UP_PEOPLE):
+                    return await self.async_step_people()
+                return self.async_create_entry(data=self._options)
         target = await async_webhook_target(self.hass, entry)
         if not target.reachable:
             errors["base"] = "webhook_unreachable"
@@ -182,7 +209,8 @@ class ParqExOptionsFlow(OptionsFlow):
                 {
                     vol.Optional(CONF_WEBHOOK_KEY): TextSelector(
                         TextSelectorConfig(type=TextSelectorType.PASSWORD)
-                    )
+                    ),
+                    vol.Optional(CONF_SET_UP_PEOPLE, default=False): BooleanSelector(),
                 }
             ),
             entry.options,
@@ -196,6 +224,75 @@ class ParqExOptionsFlow(OptionsFlow):
             },
             errors=errors or None,
         )
+
+    async def async_step_people(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pick a person for each ParqEx user seen, and who may use the switches.
+
+        A field per ParqEx user, labelled with the user's name (as ParqEx has it).
+        """
+        users = self._parqex_users()
+        if user_input is not None:
+            people = {
+                user_id: person
+                for user_id, label in users.items()
+                if (person := user_input.get(label))
+            }
+            self._options[CONF_PEOPLE] = people
+            self._options[CONF_ALLOWED_USERS] = list(
+                user_input.get(CONF_ALLOWED_USERS) or []
+            )
+            return self.async_create_entry(data=self._options)
+        mapped = self.config_entry.options.get(CONF_PEOPLE) or {}
+        fields: dict[Any, Any] = {
+            vol.Optional(
+                label, description={"suggested_value": mapped.get(user_id)}
+            ): EntitySelector(EntitySelectorConfig(domain="person"))
+            for user_id, label in users.items()
+        }
+        fields[
+            vol.Optional(
+                CONF_ALLOWED_USERS,
+                description={
+                    "suggested_value": self.config_entry.options.get(CONF_ALLOWED_USERS)
+                },
+            )
+        ] = SelectSelector(
+            SelectSelectorConfig(
+                options=await self._async_home_assistant_users(), multiple=True
+            )
+        )
+        return self.async_show_form(
+            step_id="people",
+            data_schema=vol.Schema(fields),
+            description_placeholders={"users": str(len(users))},
+        )
+
+    def _parqex_users(self) -> dict[str, str]:
+        """Return ParqEx user id -> a label unique in the form (the user's name)."""
+        entry = self.config_entry
+        seen = (
+            entry.runtime_data.access_log.users
+            if entry.state is ConfigEntryState.LOADED
+            else {}
+        )
+        labels: dict[str, str] = {}
+        for user_id, name in sorted(seen.items(), key=lambda item: item[1]):
+            label = name
+            if label in labels.values():
+                # Two users of one name: the end of the id tells them apart.
+                label = f"{name} ({user_id[-4:]})"
+            labels[user_id] = label
+        return labels
+
+    async def _async_home_assistant_users(self) -> list[SelectOptionDict]:
+        """Return the users who can sign in to Home Assistant (not system users)."""
+        return [
+            SelectOptionDict(value=user.id, label=user.name or user.id)
+            for user in await self.hass.auth.async_get_users()
+            if not user.system_generated and user.is_active
+        ]
 
     async def _async_client_id(self) -> str:
         """Return the client ID of the entry's credentials, for the e-mail."""

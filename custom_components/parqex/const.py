@@ -52,3 +52,18 @@ PUSH_PRECEDENCE: Final = timedelta(minutes=2)
 MAX_DELIVERY_AHEAD: Final = timedelta(minutes=5)
 # Deliveries kept while the account's time zone is not known yet.
 MAX_HELD_DELIVERIES: Final = 100
+
+# People (the entry's options): ParqEx user id -> person entity id; the Home
+# Assistant users who may operate access points from the UI (empty: everyone).
+CONF_PEOPLE: Final = "people"
+CONF_ALLOWED_USERS: Final = "allowed_users"
+# A box in the options' first step that opens the people step.
+CONF_SET_UP_PEOPLE: Final = "set_up_people"
+
+# Failed attempts move nothing: each controller's history is read this often.
+HISTORY_SWEEP_INTERVAL: Final = timedelta(minutes=5)
+
+# Push health: a change polling found that no delivery brought within this
+# counts as missed; so many missed in a row, none delivered, raise a repair.
+PUSH_GRACE: Final = timedelta(seconds=60)
+PUSH_MISSED_FOR_REPAIR: Final = 3

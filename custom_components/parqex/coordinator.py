@@ -33,6 +33,7 @@ from .devices import async_follow_controllers
 from .errors import ParqExAuthError, ParqExError, ParqExRateLimitedError
 from .history import AccessHistoryReader
 from .models import UserSettings
+from .push_health import PushHealth
 
 if TYPE_CHECKING:
     from .runtime import ParqExRuntime
@@ -52,6 +53,7 @@ class ParqExCoordinator(DataUpdateCoordinator[None]):
         client: ParqExClient,
         states: AccessPointStates,
         history: AccessHistoryReader,
+        push_health: PushHealth,
     ) -> None:
         """Initialize the poller of one ParqEx account."""
         super().__init__(
@@ -64,6 +66,7 @@ class ParqExCoordinator(DataUpdateCoordinator[None]):
         self.client = client
         self._states = states
         self._history = history
+        self._push_health = push_health
         self._fast_poll_until: datetime | None = None
         self._synced = False
         self.settings: UserSettings | None = None
@@ -144,9 +147,11 @@ class ParqExCoordinator(DataUpdateCoordinator[None]):
         if news.controllers_changed:
             async_follow_controllers(self.hass, self.config_entry, self._states)
         self._history.note_moved(news.moved, first_sync=not self._synced)
+        if self._synced:
+            self._push_health.polled(news.moved)
         self._synced = True
         if self._history.started:
-            await self._history.async_read(self._states.is_listed, self.account_today())
+            await self._history.async_read(self._states, self.account_today())
         self.update_interval = self._regular_interval()
 
     @callback

@@ -71,6 +71,7 @@ async def async_get_config_entry_diagnostics(
             "last_error": _error(coordinator.last_exception),
         },
         "history": runtime.history.diagnostics(),
+        "access_log": runtime.access_log.diagnostics(),
         "push": _push(hass, entry),
         "counts": {
             "controllers": len(runtime.states.controllers),
@@ -110,6 +111,7 @@ def _push(hass: HomeAssistant, entry: ParqExConfigEntry) -> dict[str, Any]:
         "parqex_can_deliver": parqex_can_deliver(hass),
         "cloudhook": CONF_CLOUDHOOK_URL in entry.data,
         **(webhook.diagnostics() if webhook is not None else {}),
+        "health": entry.runtime_data.push_health.diagnostics(),
     }
 
 

@@ -17,12 +17,18 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .access_points import AccessPointStates
+from .const import DOMAIN
 from .devices import controller_device_info
-from .history import access_event_signal
-from .models import AccessPoint, Controller, ToggleEvent
+from .models import AccessPoint, Controller
 
 if TYPE_CHECKING:
+    from .access_log import AccessRecord
     from .runtime import ParqExConfigEntry
+
+
+def access_record_signal(entry_id: str, door_id: str) -> str:
+    """Dispatcher signal carrying an access point's newest access records."""
+    return f"{DOMAIN}_{entry_id}_{door_id}_access_records"
 
 
 def unique_id(account: str, owner: str, key: str | None = None) -> str:
@@ -165,14 +171,14 @@ class ParqExAccessPointEntity(ParqExEntity):
             }
 
     @callback
-    def async_listen_toggle_events(
-        self, handler: Callable[[list[ToggleEvent]], None]
+    def async_listen_access_records(
+        self, handler: Callable[[list[AccessRecord]], None]
     ) -> None:
-        """Call `handler` with the access point's new events, read or pushed."""
+        """Call `handler` with the access point's newest access events."""
         self.async_on_remove(
             async_dispatcher_connect(
                 self.hass,
-                access_event_signal(self._entry.entry_id, self.door_id),
+                access_record_signal(self._entry.entry_id, self.door_id),
                 handler,
             )
         )

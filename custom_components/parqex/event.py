@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any
 
 from homeassistant.components.event import EventEntity
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .access_log import EVENT_CLOSED, EVENT_FAILED, EVENT_OPENED, AccessRecord
 from .access_points import AccessPointStates
 from .entity import (
     ParqExAccessPointEntity,
@@ -18,14 +18,10 @@ from .entity import (
     async_track_entities,
     unique_id,
 )
-from .models import AccessPoint, DoorState, ToggleEvent
+from .models import AccessPoint
 from .runtime import ParqExConfigEntry
 
 PARALLEL_UPDATES = 0
-
-EVENT_OPENED = "opened"
-EVENT_CLOSED = "closed"
-EVENT_FAILED = "failed"
 
 
 async def async_setup_entry(
@@ -47,29 +43,6 @@ async def async_setup_entry(
     async_track_entities(hass, entry, async_add_entities, _wanted)
 
 
-def event_type(event: ToggleEvent) -> str | None:
-    """Return opened, closed or failed; None for a success without a state."""
-    if not event.was_success:
-        return EVENT_FAILED
-    if event.door_state is DoorState.OPEN:
-        return EVENT_OPENED
-    if event.door_state is DoorState.CLOSED:
-        return EVENT_CLOSED
-    return None
-
-
-def event_data(event: ToggleEvent) -> dict[str, Any]:
-    """Return who, how, whether it worked and when; never an e-mail address."""
-    return {
-        "user_name": event.user_name or None,
-        "user_id": event.user_id or None,
-        "channel": event.channel or None,
-        "door_state": event.door_state.lower() if event.door_state else None,
-        "success": event.was_success,
-        "toggled_at": event.toggled_at.isoformat(),
-    }
-
-
 # The frontend picks an entity's icon by its state, which for an event entity is
 # a time: icons.json's per-event-type icons show only beside the attribute.
 _EVENT_ICONS = {
@@ -80,7 +53,7 @@ _EVENT_ICONS = {
 
 
 class ParqExAccessEvent(ParqExAccessPointEntity, EventEntity):
-    """Fires when ParqEx's history shows someone operating the access point."""
+    """Fires when someone operates the access point (newest first, see access_log)."""
 
     def __init__(self, entry: ParqExConfigEntry, access_point: AccessPoint) -> None:
         """Initialize the access event entity of an access point."""
@@ -88,9 +61,9 @@ class ParqExAccessEvent(ParqExAccessPointEntity, EventEntity):
         self._attr_event_types = [EVENT_OPENED, EVENT_CLOSED, EVENT_FAILED]
 
     async def async_added_to_hass(self) -> None:
-        """Listen for the access point's new history events."""
+        """Listen for the access point's newest access events."""
         await super().async_added_to_hass()
-        self.async_listen_toggle_events(self._handle_toggle_events)
+        self.async_listen_access_records(self._handle_records)
 
     @property
     def available(self) -> bool:
@@ -108,9 +81,8 @@ class ParqExAccessEvent(ParqExAccessPointEntity, EventEntity):
         return _EVENT_ICONS.get(self.state_attributes.get("event_type") or "")
 
     @callback
-    def _handle_toggle_events(self, events: list[ToggleEvent]) -> None:
-        for event in events:
-            kind = event_type(event)
-            if kind is not None:
-                self._trigger_event(kind, event_data(event))
+    def _handle_records(self, records: list[AccessRecord]) -> None:
+        for record in records:
+            if record.kind is not None:
+                self._trigger_event(record.kind, record.data())
                 self.async_write_ha_state()

@@ -2,7 +2,9 @@
 
 ParqEx's events carry no id, so each access point keeps a watermark (the newest
 announced event time, UTC) and the keys of the events at that very time, stored
-across restarts.
+across restarts. Failed attempts move nothing: every 5 minutes each
+controller's history is read too (one request where ParqEx answers for a whole
+controller, else one per access point).
 """
 
 from __future__ import annotations
@@ -15,11 +17,17 @@ import logging
 from typing import Any, TypedDict
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
 
+from .access_points import AccessPointStates
 from .api import ParqExClient
-from .const import DOMAIN, HISTORY_ATTEMPTS, HISTORY_CATCH_UP_DAYS
+from .const import (
+    DOMAIN,
+    HISTORY_ATTEMPTS,
+    HISTORY_CATCH_UP_DAYS,
+    HISTORY_SWEEP_INTERVAL,
+)
 from .errors import ParqExAuthError, ParqExError, ParqExRateLimitedError
 from .models import TIMESTAMP_FORMAT, AccessPoint, ToggleEvent
 from .times import local_to_utc
@@ -31,9 +39,7 @@ STORAGE_VERSION = 2
 SAVE_DELAY = 10
 
 
-def access_event_signal(entry_id: str, door_id: str) -> str:
-    """Dispatcher signal carrying an access point's new history events."""
-    return f"{DOMAIN}_{entry_id}_{door_id}_toggle_events"
+type Announce = Callable[[str, list[ToggleEvent]], None]
 
 
 class _StoredDoor(TypedDict, total=False):
@@ -248,12 +254,15 @@ class AccessHistoryReader:
     """Reads the history of access points that moved, and announces the news."""
 
     def __init__(
-        self, hass: HomeAssistant, entry_id: str, client: ParqExClient
+        self,
+        hass: HomeAssistant,
+        entry_id: str,
+        client: ParqExClient,
+        announce: Announce,
     ) -> None:
-        """Initialize the reader of one config entry."""
-        self._hass = hass
-        self._entry_id = entry_id
+        """Initialize the reader of one config entry; news goes to `announce`."""
         self._client = client
+        self._on_news = announce
         self.announced = AnnouncedHistory(hass, entry_id)
         # Set once the event entities listen (after platform setup).
         self.started = False
@@ -261,6 +270,11 @@ class AccessHistoryReader:
         # and the last toggle that made it worth reading.
         self._pending: dict[str, int] = {}
         self._toggled: dict[str, datetime | None] = {}
+        # Controller -> when its history was last read whole.
+        self._swept: dict[str, datetime] = {}
+        # Controllers whose history ParqEx does not give in one request.
+        self._per_access_point: set[str] = set()
+        self.requests = 0
         # Access points whose history ParqEx refuses to this user (owners only).
         self.refused: set[str] = set()
         self.last_error: str | None = None
@@ -282,54 +296,123 @@ class AccessHistoryReader:
                 self._pending[access_point.id] = attempts
                 self._toggled[access_point.id] = access_point.last_toggled
 
-    async def async_read(self, is_listed: Callable[[str], bool], today: date) -> None:
-        """Read the history of pending access points and announce what is new.
+    async def async_read(self, states: AccessPointStates, today: date) -> None:
+        """Read what is pending, then the controllers due; announce what is new.
 
         Access points ParqEx no longer lists are not asked about.
         """
         async with self._lock:
-            for door_id in list(self._pending):
-                if not is_listed(door_id):
-                    del self._pending[door_id]
-                    continue
-                first_reading = not self.announced.knows(door_id)
-                try:
-                    events = await self._client.async_get_door_history(
-                        door_id,
-                        self.announced.start_date(
-                            door_id, today, self._client.time_zone
-                        ),
-                        today,
-                    )
-                except ParqExAuthError:
-                    _LOGGER.info(
-                        "ParqEx does not share the history of an access point with"
-                        " this user; its events stay empty"
-                    )
-                    self.refused.add(door_id)
-                    del self._pending[door_id]
-                    continue
-                except ParqExError as err:
-                    # Only the kind: a message may quote ParqEx's answer.
-                    self.last_error = type(err).__name__
-                    self._spend_attempt(door_id)
-                    if isinstance(err, ParqExRateLimitedError):
-                        break
-                    continue
-                new = self.announced.take_new(door_id, events)
-                self.announced.checked(door_id, self._toggled.get(door_id))
-                if new or first_reading:
-                    del self._pending[door_id]
-                else:
-                    # ParqEx may record the event a little after the state changes.
-                    self._spend_attempt(door_id)
-                if new:
-                    self._announce(door_id, new)
+            if await self._async_sweep(states, today):
+                await self._async_read_pending(states.is_listed, today)
 
-    async def async_start(self, is_listed: Callable[[str], bool], today: date) -> None:
+    async def async_start(self, states: AccessPointStates, today: date) -> None:
         """Read history once the entities listen: catches up on missed events."""
         self.started = True
-        await self.async_read(is_listed, today)
+        await self.async_read(states, today)
+
+    async def _async_sweep(self, states: AccessPointStates, today: date) -> bool:
+        """Read the history of controllers not read whole for 5 minutes.
+
+        False when ParqEx asks us to slow down.
+        """
+        now = dt_util.utcnow()
+        self._swept = {c: t for c, t in self._swept.items() if c in states.controllers}
+        for controller_id in states.controllers:
+            swept = self._swept.setdefault(controller_id, now)
+            if now - swept < HISTORY_SWEEP_INTERVAL:
+                continue
+            self._swept[controller_id] = now
+            doors = [
+                access_point
+                for access_point in states.access_points_of(controller_id)
+                if states.is_listed(access_point.id)
+                and access_point.id not in self.refused
+            ]
+            if not doors:
+                continue
+            try:
+                events = await self._async_controller_history(
+                    controller_id,
+                    min(self._start(door.id, today) for door in doors),
+                    today,
+                )
+            except ParqExError as err:
+                if self._failed(err):
+                    return False
+                continue
+            for door in doors:
+                self._toggled[door.id] = door.last_toggled
+                self._pending.setdefault(door.id, 1)
+                if events is not None:
+                    self._take(door.id, events)
+        return True
+
+    async def _async_controller_history(
+        self, controller_id: str, start: date, today: date
+    ) -> tuple[ToggleEvent, ...] | None:
+        """Read a controller's history in one request; None: ask per access point."""
+        if controller_id in self._per_access_point:
+            return None
+        self.requests += 1
+        try:
+            events = await self._client.async_get_device_history(
+                controller_id, start, today
+            )
+        except ParqExAuthError:
+            events = None
+        if events is None:
+            self._per_access_point.add(controller_id)
+        return events
+
+    async def _async_read_pending(
+        self, is_listed: Callable[[str], bool], today: date
+    ) -> None:
+        for door_id in list(self._pending):
+            if not is_listed(door_id):
+                del self._pending[door_id]
+                continue
+            self.requests += 1
+            try:
+                events = await self._client.async_get_door_history(
+                    door_id, self._start(door_id, today), today
+                )
+            except ParqExAuthError:
+                _LOGGER.info(
+                    "ParqEx does not share the history of an access point with"
+                    " this user; its events stay empty"
+                )
+                self.refused.add(door_id)
+                del self._pending[door_id]
+                continue
+            except ParqExError as err:
+                self._spend_attempt(door_id)
+                if self._failed(err):
+                    break
+                continue
+            self._take(door_id, events)
+
+    def _start(self, door_id: str, today: date) -> date:
+        return self.announced.start_date(door_id, today, self._client.time_zone)
+
+    def _failed(self, err: ParqExError) -> bool:
+        """Note a failed reading; True when ParqEx asks us to slow down."""
+        # Only the kind: a message may quote ParqEx's answer.
+        self.last_error = type(err).__name__
+        return isinstance(err, ParqExRateLimitedError)
+
+    def _take(self, door_id: str, events: tuple[ToggleEvent, ...]) -> None:
+        """Announce an access point's news in a reading; settle its pending read."""
+        first_reading = not self.announced.knows(door_id)
+        new = self.announced.take_new(door_id, events)
+        self.announced.checked(door_id, self._toggled.get(door_id))
+        if door_id in self._pending:
+            if new or first_reading:
+                del self._pending[door_id]
+            else:
+                # ParqEx may record the event a little after the state changes.
+                self._spend_attempt(door_id)
+        if new:
+            self._announce(door_id, new)
 
     def announce_pushed(self, event: ToggleEvent) -> None:
         """Announce a pushed event unless history (or a push) announced it."""
@@ -349,15 +432,13 @@ class AccessHistoryReader:
         """Announce the news kept since `hold`, in order."""
         held, self._held = self._held or [], None
         for door_id, events in held:
-            self._announce(door_id, events)
+            self._on_news(door_id, events)
 
     def _announce(self, door_id: str, events: list[ToggleEvent]) -> None:
         if self._held is not None:
             self._held.append((door_id, events))
             return
-        async_dispatcher_send(
-            self._hass, access_event_signal(self._entry_id, door_id), events
-        )
+        self._on_news(door_id, events)
 
     def _spend_attempt(self, door_id: str) -> None:
         attempts = self._pending[door_id] - 1
@@ -372,5 +453,7 @@ class AccessHistoryReader:
             "started": self.started,
             "pending": len(self._pending),
             "refused": len(self.refused),
+            "requests": self.requests,
+            "controllers_read_per_access_point": len(self._per_access_point),
             "last_error": self.last_error,
         }

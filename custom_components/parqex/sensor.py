@@ -20,6 +20,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .access_log import AccessRecord, who
 from .access_points import AccessPointStates
 from .entity import (
     ParqExAccessPointEntity,
@@ -28,7 +29,7 @@ from .entity import (
     async_track_entities,
     unique_id,
 )
-from .models import AccessPoint, Controller, ToggleEvent
+from .models import AccessPoint, Controller
 from .runtime import ParqExConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -161,10 +162,11 @@ class ParqExControllerSensor(ParqExControllerEntity, SensorEntity):
 
 
 class ParqExLastOperatedBy(ParqExAccessPointEntity, RestoreSensor):
-    """Who last operated the access point, from its history (and pushes).
+    """Who last operated the access point: the newest access event, by ParqEx's time.
 
-    The ParqEx user's name, or the channel (such as "Door Sensor") when no user
-    did it; failed attempts count too. Restored across restarts.
+    The person's name when one is known, else the ParqEx user's, else the
+    channel (such as "Door Sensor") when no user did it; failed attempts count
+    too. Restored across restarts; an older event found later never replaces it.
     """
 
     def __init__(self, entry: ParqExConfigEntry, access_point: AccessPoint) -> None:
@@ -173,22 +175,22 @@ class ParqExLastOperatedBy(ParqExAccessPointEntity, RestoreSensor):
         self._attr_extra_state_attributes: dict[str, Any] = {}
 
     async def async_added_to_hass(self) -> None:
-        """Restore who it was, then listen for the access point's new events."""
+        """Restore who it was, then listen for the access point's newest events."""
         await super().async_added_to_hass()
         if (last := await self.async_get_last_sensor_data()) is not None:
             self._attr_native_value = last.native_value
         if (state := await self.async_get_last_state()) is not None:
             self._attr_extra_state_attributes = {
-                key: state.attributes.get(key) for key in ("channel", "success")
+                key: state.attributes.get(key) for key in _ATTRIBUTES
             }
-        self.async_listen_toggle_events(self._handle_toggle_events)
+        self.async_listen_access_records(self._handle_records)
 
     @callback
-    def _handle_toggle_events(self, events: list[ToggleEvent]) -> None:
-        event = events[-1]
-        self._attr_native_value = event.user_name or event.channel or None
-        self._attr_extra_state_attributes = {
-            "channel": event.channel or None,
-            "success": event.was_success,
-        }
+    def _handle_records(self, records: list[AccessRecord]) -> None:
+        data = records[-1].data()
+        self._attr_native_value = who(self.hass, data)
+        self._attr_extra_state_attributes = {key: data[key] for key in _ATTRIBUTES}
         self.async_write_ha_state()
+
+
+_ATTRIBUTES = ("channel", "success", "person", "via", "toggled_at")

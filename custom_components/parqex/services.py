@@ -23,6 +23,7 @@ from homeassistant.helpers import (
     entity_registry as er,
 )
 
+from .access_log import AccessRecord
 from .const import (
     DEFAULT_HISTORY_LIMIT,
     DOMAIN,
@@ -31,8 +32,8 @@ from .const import (
 )
 from .entity import owner_id
 from .errors import ParqExAuthError, ParqExError
-from .event import event_data, event_type
 from .models import ToggleEvent
+from .people import mapped_person
 from .runtime import ParqExConfigEntry, ParqExRuntime
 
 SERVICE_GET_ACCESS_HISTORY = "get_access_history"
@@ -180,7 +181,7 @@ async def _async_get_access_history(call: ServiceCall) -> ServiceResponse:
     switch_ids = _switch_entity_ids(hass, entry)
     return {
         "events": [
-            _describe(runtime, event, switch_ids)
+            _describe(entry, event, switch_ids)
             for event in events[: call.data[ATTR_LIMIT]]
         ],
         "refused": [
@@ -220,11 +221,15 @@ def _switch_entity_ids(hass: HomeAssistant, entry: ParqExConfigEntry) -> dict[st
 
 
 def _describe(
-    runtime: ParqExRuntime, event: ToggleEvent, switch_ids: dict[str, str]
+    entry: ParqExConfigEntry, event: ToggleEvent, switch_ids: dict[str, str]
 ) -> dict[str, Any]:
+    user_id = event.user_id
+    record = AccessRecord(
+        event, user_id, mapped_person(entry, user_id) if user_id else None, None
+    )
     return {
-        "access_point": event.door_name or _name(runtime, event.door_id),
+        "access_point": event.door_name or _name(entry.runtime_data, event.door_id),
         "entity_id": switch_ids.get(event.door_id),
-        "event_type": event_type(event),
-        **event_data(event),
+        "event_type": record.kind,
+        **record.data(),
     }

@@ -19,6 +19,7 @@ from .entity import (
     unique_id,
 )
 from .models import AccessPoint, DoorState
+from .people import check_allowed
 from .runtime import ParqExConfigEntry
 from .voice import async_keep_from_voice_assistants
 
@@ -93,5 +94,10 @@ class ParqExAccessPointSwitch(ParqExAccessPointEntity, SwitchEntity):
 
     async def _async_request(self, door_state: DoorState) -> None:
         name = self.name if isinstance(self.name, str) else self.entity_id
+        # The context of the action that asked: who, if a user did.
+        context = self._context
+        check_allowed(self._entry, context, name)
         await self.states.async_command(self.door_id, door_state, name)
-        self._entry.runtime_data.coordinator.poll_fast()
+        runtime = self._entry.runtime_data
+        runtime.access_log.note_command(self.door_id, door_state, context)
+        runtime.coordinator.poll_fast()

@@ -196,6 +196,7 @@ class ParqExWebhook:
         key = str(self._entry.options.get(CONF_WEBHOOK_KEY) or "")
         if not key or not _authentic(request, key):
             return self._refuse_unauthorized(bool(key))
+        self._entry.runtime_data.push_health.delivered()
         raw = await _read_bounded(request)
         if raw is None:
             self.counts["refused_bad"] += 1
@@ -267,6 +268,7 @@ class ParqExWebhook:
                 event.door_id, delivery.door_state, event.toggled_at, received_at
             )
         if known:
+            runtime.push_health.pushed(event.door_id, event.toggled_at)
             runtime.history.announce_pushed(event)
             self.counts["door_changes"] += 1
             return

@@ -1,0 +1,279 @@
+"""Who operated which access point: each access event once, newest first, named.
+
+History and pushes announce access events here, each once. The log fills in
+what one source lacks (a pushed event's user id, learned from history), names
+who did it (a Home Assistant person, or who made a command in Home Assistant),
+fires one `parqex_access` event per access event (the logbook describes it),
+and tells the access point's entities only of events newer than the newest
+they showed: an older event found later is logged, never shown as the latest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN
+from .entity import access_record_signal, account_id, unique_id
+from .models import DoorState, ToggleEvent
+from .people import mapped_person, person_of_user
+
+if TYPE_CHECKING:
+    from .runtime import ParqExConfigEntry
+
+EVENT_ACCESS = f"{DOMAIN}_access"
+EVENT_OPENED = "opened"
+EVENT_CLOSED = "closed"
+EVENT_FAILED = "failed"
+# `via` of an operation made in Home Assistant (ParqEx logs it as the account's).
+VIA_HOME_ASSISTANT = "home_assistant"
+# A command's history entry is dated within this of when ParqEx accepted it.
+COMMAND_WINDOW = timedelta(minutes=1)
+# ParqEx users remembered (names learned from history, for pushes).
+MAX_USERS = 500
+
+STORAGE_VERSION = 1
+SAVE_DELAY = 10
+
+
+def event_type(event: ToggleEvent) -> str | None:
+    """Return opened, closed or failed; None for a success without a state."""
+    if not event.was_success:
+        return EVENT_FAILED
+    if event.door_state is DoorState.OPEN:
+        return EVENT_OPENED
+    if event.door_state is DoorState.CLOSED:
+        return EVENT_CLOSED
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class AccessRecord:
+    """An access event as Home Assistant tells it: who, how, when."""
+
+    event: ToggleEvent
+    # From history, or learned from it for a push; empty when not known.
+    user_id: str
+    # The Home Assistant person, when known (mapped user, or a command's user).
+    person: str | None
+    via: str | None
+
+    @property
+    def kind(self) -> str | None:
+        """Opened, closed or failed."""
+        return event_type(self.event)
+
+    def data(self) -> dict[str, Any]:
+        """Who, how, whether it worked and when; never an e-mail address."""
+        event = self.event
+        return {
+            "user_name": event.user_name or None,
+            "user_id": self.user_id or None,
+            "person": self.person,
+            "via": self.via,
+            "channel": event.channel or None,
+            "door_state": event.door_state.lower() if event.door_state else None,
+            "success": event.was_success,
+            "toggled_at": event.toggled_at.isoformat(),
+        }
+
+
+def who(hass: HomeAssistant, data: Mapping[str, Any]) -> str | None:
+    """Name who did it: the person, else the ParqEx user, else the channel."""
+    person = data.get("person")
+    if person and (state := hass.states.get(person)) is not None:
+        return state.name
+    return data.get("user_name") or data.get("channel")
+
+
+@dataclass(slots=True)
+class _Command:
+    door_id: str
+    door_state: DoorState
+    at: datetime
+    context: Context | None
+
+
+class _Stored(TypedDict, total=False):
+    users: dict[str, str]
+    newest: dict[str, str]
+
+
+@dataclass(slots=True)
+class _Memory:
+    # ParqEx user id -> name, as history gave them.
+    users: dict[str, str] = field(default_factory=dict)
+    # Access point -> time of the newest event its entities show.
+    newest: dict[str, datetime] = field(default_factory=dict)
+
+
+class AccessLog:
+    """The access events of one account, as people read them."""
+
+    def __init__(self, hass: HomeAssistant, entry: ParqExConfigEntry) -> None:
+        """Initialize the log of one config entry."""
+        self._hass = hass
+        self._entry = entry
+        self._store: Store[_Stored] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.access_log"
+        )
+        self._memory = _Memory()
+        self._commands: list[_Command] = []
+        self.logged = 0
+
+    async def async_load(self) -> None:
+        """Read the users and newest events earlier runs saw."""
+        stored = await self._store.async_load() or {}
+        users = stored.get("users") or {}
+        self._memory.users = {
+            str(user_id): str(name)
+            for user_id, name in users.items()
+            if user_id and isinstance(name, str)
+        }
+        for door_id, text in (stored.get("newest") or {}).items():
+            if isinstance(text, str) and (at := dt_util.parse_datetime(text)):
+                self._memory.newest[door_id] = at
+
+    async def async_flush(self) -> None:
+        """Write pending changes now (on unload)."""
+        await self._store.async_save(self._data())
+
+    async def async_remove(self) -> None:
+        """Forget everything (the config entry is being deleted)."""
+        await self._store.async_remove()
+
+    @property
+    def users(self) -> dict[str, str]:
+        """ParqEx users seen in the account's history: id -> name."""
+        return dict(self._memory.users)
+
+    def newest(self, door_id: str) -> datetime | None:
+        """Time of the newest event the access point's entities show."""
+        return self._memory.newest.get(door_id)
+
+    def note_command(
+        self, door_id: str, door_state: DoorState, context: Context | None
+    ) -> None:
+        """Remember a command ParqEx accepted, to tell who made it in the log."""
+        now = dt_util.utcnow()
+        self._commands = [
+            command for command in self._commands if now - command.at <= COMMAND_WINDOW
+        ]
+        self._commands.append(_Command(door_id, door_state, now, context))
+
+    def announce(self, door_id: str, events: Iterable[ToggleEvent]) -> None:
+        """Log new access events, each once; show the newest on the entities."""
+        newest = self._memory.newest.get(door_id)
+        shown: list[AccessRecord] = []
+        for event in sorted(events, key=lambda event: event.toggled_at):
+            self._learn(event)
+            record, context = self._record(event)
+            if record.kind is None:
+                continue
+            self._log(door_id, record, context)
+            if newest is None or event.toggled_at >= newest:
+                newest = event.toggled_at
+                shown.append(record)
+        if not shown or newest is None:
+            return
+        self._memory.newest[door_id] = newest
+        self._store.async_delay_save(self._data, SAVE_DELAY)
+        async_dispatcher_send(
+            self._hass, access_record_signal(self._entry.entry_id, door_id), shown
+        )
+
+    def _learn(self, event: ToggleEvent) -> None:
+        """Keep the ids history gives users: pushes name users without one."""
+        users = self._memory.users
+        if not event.user_id or not event.user_name:
+            return
+        if users.get(event.user_id) == event.user_name:
+            return
+        users.pop(event.user_id, None)
+        if len(users) >= MAX_USERS:
+            del users[next(iter(users))]
+        users[event.user_id] = event.user_name
+        self._store.async_delay_save(self._data, SAVE_DELAY)
+
+    def _user_id(self, event: ToggleEvent) -> str:
+        if event.user_id or not event.user_name:
+            return event.user_id
+        known = [i for i, name in self._memory.users.items() if name == event.user_name]
+        # Two users of one name cannot be told apart by name.
+        return known[0] if len(known) == 1 else ""
+
+    def _record(self, event: ToggleEvent) -> tuple[AccessRecord, Context | None]:
+        """Who did it: a command made in Home Assistant, else the ParqEx user."""
+        user_id = self._user_id(event)
+        command = self._command_for(event, user_id)
+        if command is not None:
+            user = command.context.user_id if command.context else None
+            person = person_of_user(self._hass, user) if user else None
+            return AccessRecord(event, user_id, person, VIA_HOME_ASSISTANT), (
+                command.context
+            )
+        person = mapped_person(self._entry, user_id) if user_id else None
+        return AccessRecord(event, user_id, person, None), None
+
+    def _command_for(self, event: ToggleEvent, user_id: str) -> _Command | None:
+        """Find the command an event carried out, and forget it.
+
+        Same access point and state, by the account's own user (ParqEx logs API
+        toggles as it), within a minute of the command.
+        """
+        if not event.was_success or user_id not in ("", account_id(self._entry)):
+            return None
+        for command in self._commands:
+            if (
+                command.door_id == event.door_id
+                and command.door_state is event.door_state
+                and abs(event.toggled_at - command.at) <= COMMAND_WINDOW
+            ):
+                self._commands.remove(command)
+                return command
+        return None
+
+    def _log(self, door_id: str, record: AccessRecord, context: Context | None) -> None:
+        """Fire the event the logbook describes, on the access point's switch."""
+        access_point = self._entry.runtime_data.states.access_points.get(door_id)
+        entity_id = er.async_get(self._hass).async_get_entity_id(
+            "switch", DOMAIN, unique_id(account_id(self._entry), door_id)
+        )
+        self.logged += 1
+        self._hass.bus.async_fire(
+            EVENT_ACCESS,
+            {
+                ATTR_ENTITY_ID: entity_id,
+                "access_point": (access_point.name if access_point else None)
+                or record.event.door_name
+                or None,
+                "event_type": record.kind,
+                **record.data(),
+            },
+            context=context,
+        )
+
+    def _data(self) -> _Stored:
+        return {
+            "users": dict(self._memory.users),
+            "newest": {
+                door_id: at.isoformat() for door_id, at in self._memory.newest.items()
+            },
+        }
+
+    def diagnostics(self) -> dict[str, Any]:
+        """How many users are known and events logged; no names."""
+        return {
+            "users_known": len(self._memory.users),
+            "events_logged": self.logged,
+            "commands_waiting": len(self._commands),
+        }

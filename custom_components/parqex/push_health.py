@@ -1,0 +1,113 @@
+"""Push health: notices when ParqEx's deliveries stop arriving.
+
+While push is on, a change that polling found and no delivery brought within
+60 s counts as missed. Three missed in a row, with no authenticated delivery
+meanwhile, raise a repair issue; the next authenticated delivery clears it.
+Polling stays the safety net all along.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
+
+from .const import CONF_WEBHOOK_KEY, DOMAIN, PUSH_GRACE, PUSH_MISSED_FOR_REPAIR
+from .models import AccessPoint
+
+if TYPE_CHECKING:
+    from .runtime import ParqExConfigEntry
+
+# Only changes this recent were found by polling just now (not an access
+# point that appeared with an old last toggle).
+_RECENT = timedelta(minutes=2)
+
+
+class PushHealth:
+    """Counts the changes ParqEx did not push, and says so when it is many."""
+
+    def __init__(self, hass: HomeAssistant, entry: ParqExConfigEntry) -> None:
+        """Initialize the push health of one config entry."""
+        self._hass = hass
+        self._entry = entry
+        # Access point -> (when polling found the change, its time).
+        self._expected: dict[str, tuple[datetime, datetime]] = {}
+        # Access point -> time of the newest change a delivery brought.
+        self._pushed: dict[str, datetime] = {}
+        self.missed = 0
+        self.missed_in_a_row = 0
+
+    @property
+    def _enabled(self) -> bool:
+        return bool(self._entry.options.get(CONF_WEBHOOK_KEY))
+
+    @property
+    def issue_id(self) -> str:
+        """The repair issue's id."""
+        return f"deliveries_missing_{self._entry.entry_id}"
+
+    @callback
+    def delivered(self) -> None:
+        """Note an authenticated delivery: ParqEx reaches us."""
+        self.missed_in_a_row = 0
+        ir.async_delete_issue(self._hass, DOMAIN, self.issue_id)
+
+    @callback
+    def pushed(self, door_id: str, at: datetime) -> None:
+        """Note a change of an access point that a delivery brought."""
+        if (known := self._pushed.get(door_id)) is None or at > known:
+            self._pushed[door_id] = at
+        expected = self._expected.get(door_id)
+        if expected is not None and at >= expected[1]:
+            del self._expected[door_id]
+
+    @callback
+    def polled(self, moved: Iterable[AccessPoint]) -> None:
+        """Note changes polling found: each should have been pushed."""
+        now = dt_util.utcnow()
+        for door_id, (found_at, _) in list(self._expected.items()):
+            if now - found_at >= PUSH_GRACE:
+                del self._expected[door_id]
+                self._missed()
+        if not self._enabled:
+            self._expected.clear()
+            return
+        for access_point in moved:
+            at = access_point.last_toggled
+            if at is None or now - at > _RECENT:
+                continue
+            pushed = self._pushed.get(access_point.id)
+            if pushed is None or pushed < at:
+                self._expected[access_point.id] = (now, at)
+
+    def _missed(self) -> None:
+        self.missed += 1
+        self.missed_in_a_row += 1
+        if self.missed_in_a_row >= PUSH_MISSED_FOR_REPAIR and self._enabled:
+            ir.async_create_issue(
+                self._hass,
+                DOMAIN,
+                self.issue_id,
+                is_fixable=False,
+                is_persistent=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="deliveries_missing",
+                translation_placeholders={"account": self._entry.title},
+            )
+
+    @callback
+    def async_stop(self) -> None:
+        """Forget the repair issue (the entry is unloaded)."""
+        ir.async_delete_issue(self._hass, DOMAIN, self.issue_id)
+
+    def diagnostics(self) -> dict[str, Any]:
+        """How many changes were not pushed."""
+        return {
+            "missed": self.missed,
+            "missed_in_a_row": self.missed_in_a_row,
+            "waiting": len(self._expected),
+        }
