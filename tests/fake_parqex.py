@@ -294,7 +294,9 @@ class FakeParqEx:
                 return self._reply(
                     method, url, 400, json={"errors": [{"message": "history_type"}]}
                 )
-            doors = {door["id"] for door in self.device(query["device_id"])["doors"] or []}
+            doors = {
+                door["id"] for door in self.device(query["device_id"])["doors"] or []
+            }
         else:
             doors = {query.get("door_id", "")}
         # ParqEx returns newest first here; the integration must not rely on order.
