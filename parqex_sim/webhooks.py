@@ -132,6 +132,7 @@ class Webhooks:
             "id": body.get("id"),
             "door_id": body.get("doorID"),
             "door_state": body.get("doorState"),
+            "occurred": body.get("eventOccurredUTC"),
             "for_user": for_user,
             "status": None,
             "fault": None,

@@ -23,6 +23,8 @@ OUTAGE_KINDS = {
     "door added": False,
     "door renamed": False,
     "door removed": False,
+    # Push is on throughout; here ParqEx's deliveries stop for a while.
+    "deliveries dropped": False,
 }
 KINDS = tuple(OUTAGE_KINDS)
 # Valid JSON, but not what `sync` answers: no devices.

@@ -25,6 +25,7 @@ from typing import Any
 from unittest.mock import Mock, NonCallableMock
 
 import aiohttp
+from aiohttp.test_utils import unused_port
 from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -33,7 +34,14 @@ from pytest_homeassistant_custom_component.common import (
     async_test_home_assistant,
 )
 
-from custom_components.parqex.const import DOMAIN, MISSING_REMOVAL_DELAY
+from custom_components.parqex.access_log import EVENT_ACCESS
+from custom_components.parqex.const import (
+    CONF_WEBHOOK_KEY,
+    DOMAIN,
+    HISTORY_SWEEP_INTERVAL,
+    MISSING_REMOVAL_DELAY,
+    PUSH_MISSED_FOR_REPAIR,
+)
 from custom_components.parqex.coordinator import ParqExCoordinator
 from custom_components.parqex.entity import ParqExEntity, owner_id
 from homeassistant import loader
@@ -45,11 +53,16 @@ from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.helpers.storage import Store
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from parqex_sim.state import SimulatorState
+from parqex_sim.webhooks import FAULT_KINDS
 
 from ..sim_helpers import CLIENT_ID, CLIENT_SECRET, GUEST, OWNER, OWNER_ID, sim_control
 from .schedule import MALFORMED_SYNC, OUTAGE_KINDS, Episode, Schedule
@@ -61,7 +74,17 @@ UP = "Fetching parqex data recovered"
 EXPECTED_WARNINGS = (
     "has not reported it within",  # a command during an outage
     "PARQEX_DEVELOPMENT_BASE_URL is in use",  # the simulator, on purpose
+    "did not carry the saved API key",  # a delivery with a wrong key, on purpose
 )
+# How often a remote change's deliveries go wrong (one of the simulator's faults).
+DELIVERY_FAULT_SHARE = 0.3
+# Changes made while deliveries are dropped: more than the repair needs.
+DROPPED_CHANGES = PUSH_MISSED_FOR_REPAIR + 1
+# Failed attempts are found within this (5 minutes, more after an outage or a
+# restart: the soak reports the longest it took).
+FAILED_FOUND_WITHIN = HISTORY_SWEEP_INTERVAL + timedelta(minutes=11)
+# Delivery answers that show the key was right (the body may still be refused).
+AUTHENTICATED = {200, 400, 413}
 CHANNELS = ("Remote", "Keypad", "ParqEx App", "Bluetooth")
 # How far above the first half's largest memory sample the second half's may go.
 GROWTH_ALLOWED = 1.25
@@ -122,6 +145,15 @@ class SoakResult:
     repolls: int = 0
     events_expected: int = 0
     events_fired: int = 0
+    # Push: deliveries sent, with a fault; repairs raised and cleared.
+    deliveries: int = 0
+    delivery_faults: Counter[str] = field(default_factory=Counter)
+    push_repairs: int = 0
+    # "Last operated by" changes, none of them back in time.
+    last_operated_changes: int = 0
+    # Failed attempts logged, and the longest they took to be found (seconds).
+    failed_logged: int = 0
+    failed_found_within: float = 0.0
     outages: int = 0
     logged_down: int = 0
     logged_up: int = 0
@@ -165,6 +197,11 @@ class Soak:
         # Doors and controllers the simulator no longer has, since when.
         self.gone_since: dict[str, datetime] = {}
         self.fired: dict[str, list[str]] = {}
+        # Newest time each "last operated by" sensor showed (it never goes back).
+        self.last_operated: dict[str, str] = {}
+        self.went_back: list[str] = []
+        self.port = unused_port()
+        self.webhook_key = ""
         self._added = 0
         self._refresh_token = ""
         self._next_sample = 0.0
@@ -252,6 +289,14 @@ class Soak:
         hass = self.running
         # As the test plugin's enable_custom_integrations does.
         hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
+        # ParqEx delivers to Home Assistant's own HTTP server, on the same port
+        # after each restart (the URL ParqEx has stays). Set up before anything
+        # that depends on it, or it listens where Home Assistant does by default.
+        http = {"server_host": "127.0.0.1", "server_port": self.port}
+        assert await async_setup_component(hass, "http", {"http": http})
+        assert await async_setup_component(hass, "webhook", {})
+        # The harness runs already: it never fires the start that opens the port.
+        await hass.http.start()
         if first:
             assert await async_setup_component(hass, "application_credentials", {})
             await async_import_client_credential(
@@ -263,7 +308,8 @@ class Soak:
         entry = MockConfigEntry(**self._entry)
         entry.add_to_hass(hass)
         self.entry_id = entry.entry_id
-        hass.bus.async_listen(EVENT_STATE_CHANGED, self._fired)
+        hass.bus.async_listen(EVENT_ACCESS, self._logged)
+        hass.bus.async_listen(EVENT_STATE_CHANGED, self._last_operated)
         assert await async_setup_component(hass, DOMAIN, {})
         await self.settle()
         self._refresh_token = self.entry.data["token"]["refresh_token"]
@@ -294,6 +340,7 @@ class Soak:
                 },
                 "webhook_id": "soak",
             },
+            "options": {CONF_WEBHOOK_KEY: self.webhook_key},
         }
 
     def keep_entry(self) -> None:
@@ -310,25 +357,40 @@ class Soak:
         }
 
     @callback
-    def _fired(self, event: Event[Any]) -> None:
-        """Collect every firing of an access event entity (a restore is none)."""
-        new, old = event.data["new_state"], event.data["old_state"]
-        if not event.data["entity_id"].startswith("event.") or new is None or not old:
+    def _logged(self, event: Event[Any]) -> None:
+        """Collect every access event the access log fires (what the logbook has)."""
+        entity = er.async_get(self.running).async_get(event.data["entity_id"] or "")
+        if entity is None:
             return
-        # A firing is stamped with the current time (in milliseconds); a restored
-        # state, or one available again, is not.
-        stamp = dt_util.parse_datetime(new.state)
-        if stamp is None or abs(stamp - dt_util.utcnow()) >= timedelta(milliseconds=1):
-            return
-        entity = er.async_get(self.running).async_get(event.data["entity_id"])
-        if entity is None or entity.platform != DOMAIN:
-            return
-        a = new.attributes
-        # Kept as new text: the attributes' own strings are the integration's memory.
-        fired = "|".join(
+        a = event.data
+        # Kept as new text: the event's own strings are the integration's memory.
+        logged = "|".join(
             str(a[key]) for key in ("door_state", "channel", "success", "toggled_at")
         )
-        self.fired.setdefault(owner_id(entity.unique_id), []).append(fired)
+        self.fired.setdefault(owner_id(entity.unique_id), []).append(logged)
+        if a["success"] is False:
+            found = dt_util.utcnow() - datetime.fromisoformat(a["toggled_at"])
+            self.result.failed_logged += 1
+            self.result.failed_found_within = max(
+                self.result.failed_found_within, found.total_seconds()
+            )
+
+    @callback
+    def _last_operated(self, event: Event[Any]) -> None:
+        """ "Last operated by" never goes back in ParqEx's time (restarts too)."""
+        entity_id: str = event.data["entity_id"]
+        new = event.data["new_state"]
+        if not entity_id.endswith("_last_operated_by") or new is None:
+            return
+        at = new.attributes.get("toggled_at")
+        if not isinstance(at, str):
+            return
+        shown = self.last_operated.get(entity_id)
+        if shown is not None and at < shown:
+            self.went_back.append(f"{entity_id}: {at} after {shown}")
+        if shown is None or at > shown:
+            self.result.last_operated_changes += 1
+            self.last_operated[entity_id] = at
 
     # -- the world ----------------------------------------------------------------
 
@@ -346,16 +408,31 @@ class Soak:
             if controller.active and door.active and door.id in self.known_since
         ]
 
-    async def remote_change(self) -> None:
-        """Someone uses a remote (now and then one that fails), or Home Assistant."""
+    async def remote_change(self, *, deliveries_may_fail: bool = True) -> bool:
+        """Someone uses a remote (now and then one that fails), or Home Assistant.
+
+        ParqEx pushes each change, now and then with one of its faults.
+        """
         doors = self.usable_doors()
         if not doors:
-            return
+            return False
         door_id, door_state = self.rng.choice(doors)
         wanted = "CLOSED" if door_state == "OPEN" else "OPEN"
+        if deliveries_may_fail and self.rng.random() < DELIVERY_FAULT_SHARE:
+            kind = self.rng.choice(FAULT_KINDS)
+            self.result.delivery_faults[kind] += 1
+            await self.control(
+                "POST",
+                "/webhook/faults",
+                {
+                    "kind": kind,
+                    "count": self.rng.randint(1, 2),
+                    "delay": self.rng.uniform(1, 45),
+                },
+            )
         if self.rng.random() < 0.15:
             await self.command(door_id, wanted)
-            return
+            return True
         await self.control(
             "POST",
             f"/doors/{door_id}/state",
@@ -369,6 +446,7 @@ class Soak:
         self.result.remote_changes += 1
         # ParqEx's times have whole seconds: one change per second at most.
         await self.advance(1)
+        return True
 
     async def command(self, door_id: str, wanted: str) -> None:
         """Turn the switch on or off, as an automation does; it may be refused."""
@@ -417,6 +495,8 @@ class Soak:
             return True
         elif kind == "controller offline":
             await self.controller_offline(int(detail["polls"]))
+        elif kind == "deliveries dropped":
+            await self.deliveries_dropped()
         else:
             await self.change_doors(kind)
         return False
@@ -430,6 +510,35 @@ class Soak:
         after = self.entry.data["token"]["refresh_token"]
         if after == before:
             self.result.findings.append("no token refresh before the restart")
+
+    async def deliveries_dropped(self) -> None:
+        """ParqEx stops delivering for some changes: the repair says so; the
+        next delivery that arrives clears it.
+        """
+        await self.control("POST", "/webhook/faults", {"kind": "drop", "count": 1000})
+        changed = 0
+        for _ in range(DROPPED_CHANGES):
+            if await self.remote_change(deliveries_may_fail=False):
+                changed += 1
+            # Polling finds it; 60 s later it counts as missed.
+            await self.polls(3)
+        await self.control("DELETE", "/webhook/faults")
+        issues = ir.async_get(self.running)
+        if changed >= PUSH_MISSED_FOR_REPAIR:
+            assert issues.async_get_issue(
+                DOMAIN, f"deliveries_missing_{self.entry_id}"
+            ), "deliveries stopped, but no repair says so"
+            self.result.push_repairs += 1
+        if await self.remote_change(deliveries_may_fail=False):
+            # Delivered as soon as the door has moved (a command's door travels).
+            for _ in range(30):
+                if not issues.async_get_issue(
+                    DOMAIN, f"deliveries_missing_{self.entry_id}"
+                ):
+                    break
+                await self.advance(1)
+            else:
+                raise AssertionError("deliveries arrive again, but the repair stays")
 
     async def controller_offline(self, polls: int) -> None:
         owner = self.sim.account.user_by_email(OWNER)
@@ -490,6 +599,7 @@ class Soak:
         try:
             self.check_view()
             self.check_events()
+            self.check_push()
             self.check_logs(episode)
             self.check_tokens()
         except AssertionError as err:
@@ -573,36 +683,38 @@ class Soak:
                 assert state.state == STATE_UNAVAILABLE, f"{entity_id} is available"
 
     def check_events(self) -> None:
-        """Every event of the simulator's history fired once, in order, no other.
+        """Every event of the simulator's history logged once, no other.
 
-        History is read when an access point moves (or at a start, for those
-        that moved while Home Assistant was stopped): a failed attempt that left
-        it as it was fires with its next move. Such a tail of failed attempts
-        may still wait, at the end too.
+        Pushed or read, each is logged once. A failed attempt moves nothing and
+        is never pushed: it is found when its controller's history is read,
+        every 5 minutes, later after an outage or a restart; one not found yet
+        may wait that long. One of an access point ParqEx removed may never be
+        (its history cannot be read any more).
         """
+        now = dt_util.utcnow()
+        listed = {d.id for c in self.sim.account.controllers for d in c.doors}
         expected: dict[str, list[str]] = {}
         for event in self.sim.account.history:
             since = self.known_since.get(event.door_id)
             if since is None or event.at < since:
                 continue
-            expected.setdefault(event.door_id, []).append(
-                "|".join(
-                    (
-                        event.door_state.lower(),
-                        event.channel,
-                        str(event.was_success),
-                        event.at.replace(microsecond=0).isoformat(),
-                    )
+            text = "|".join(
+                (
+                    event.door_state.lower(),
+                    event.channel,
+                    str(event.was_success),
+                    event.at.replace(microsecond=0).isoformat(),
                 )
             )
-        for door, events in expected.items():
-            # Also a removed access point's: its history cannot be read any more.
-            while (
-                events
-                and "|False|" in events[-1]
-                and len(events) > len(self.fired.get(door, []))
+            if (
+                not event.was_success
+                and text not in self.fired.get(event.door_id, [])
+                and (
+                    now - event.at < FAILED_FOUND_WITHIN or event.door_id not in listed
+                )
             ):
-                events.pop()
+                continue
+            expected.setdefault(event.door_id, []).append(text)
         # ParqEx's times have whole seconds: within one, no order can be told.
         expected = {
             door: sorted(events, key=_second)
@@ -622,6 +734,33 @@ class Soak:
         assert not differ, f"fired, and in ParqEx's history: {differ}"
         self.result.events_expected = sum(len(e) for e in expected.values())
         self.result.events_fired = sum(len(e) for e in fired.values())
+
+    def check_push(self) -> None:
+        """The push repair only after changes were left undelivered; "last
+        operated by" never went back in time.
+        """
+        assert not self.went_back, f"last operated by went back: {self.went_back}"
+        issue = ir.async_get(self.running).async_get_issue(
+            DOMAIN, f"deliveries_missing_{self.entry_id}"
+        )
+        if issue is None:
+            return
+        answered = [
+            datetime.fromisoformat(d["occurred"].replace("Z", "+00:00"))
+            for d in self.sim.webhooks.deliveries
+            if d["status"] in AUTHENTICATED and d["occurred"]
+        ]
+        # A late delivery of an older change counts too: leave it its minute.
+        since = max(answered, default=self.started) - timedelta(minutes=2)
+        undelivered = [
+            event
+            for event in self.sim.account.history
+            if event.was_success and event.at > since
+        ]
+        assert len(undelivered) >= PUSH_MISSED_FOR_REPAIR, (
+            f"the push repair is up after {len(undelivered)} changes"
+            " since the last delivery"
+        )
 
     def check_logs(self, episode: Episode | None) -> None:
         """One line down and one up per outage; no traceback, no unexpected error."""
@@ -748,6 +887,13 @@ class Soak:
         tracemalloc.start()
         self.session = aiohttp.ClientSession()
         try:
+            # Push on throughout: ParqEx delivers to the URL of the entry's webhook.
+            registered = await self.control(
+                "POST",
+                "/webhook",
+                {"url": f"http://127.0.0.1:{self.port}/api/webhook/soak"},
+            )
+            self.webhook_key = registered["key"]
             run = 0
             while True:
                 run += 1
@@ -768,6 +914,7 @@ class Soak:
                             self.check(None)
                             self.sample_memory()
                     await hass.config_entries.async_unload(self.entry_id)
+                    await hass.http.stop()
                     self.keep_entry()
                     await hass.async_stop(force=True)
                 if finishing:
@@ -784,6 +931,7 @@ class Soak:
         self.result.polls = len(
             [r for r in self.sim.requests if r["endpoint"] == "sync"]
         )
+        self.result.deliveries = len(self.sim.webhooks.deliveries)
         return self.result
 
     async def _run_queue(

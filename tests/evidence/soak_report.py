@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from parqex_sim.webhooks import FAULT_KINDS
+
 from .report import machine, table
 from .schedule import KINDS
 from .soak import SoakResult
@@ -20,6 +22,17 @@ def markdown(results: Sequence[SoakResult], command: str) -> str:
             (
                 "Commands (refused during faults)",
                 *(f"{r.commands} ({r.commands_refused})" for r in results),
+            ),
+            (
+                "Deliveries ParqEx sent (push on throughout)",
+                *(r.deliveries for r in results),
+            ),
+            *(
+                (
+                    f"Delivery fault: {kind}",
+                    *(r.delivery_faults[kind] for r in results),
+                )
+                for kind in FAULT_KINDS
             ),
         ],
     )
@@ -40,8 +53,27 @@ def markdown(results: Sequence[SoakResult], command: str) -> str:
                 *("yes" for _ in results),
             ),
             (
-                "History events fired once, in order (of those in ParqEx)",
+                "Access events logged once each, pushed or read (of those in ParqEx)",
                 *(f"{r.events_fired} of {r.events_expected}" for r in results),
+            ),
+            (
+                "Failed attempts logged; the longest one took to be found",
+                *(
+                    f"{r.failed_logged}; {r.failed_found_within / 60:.1f} min"
+                    for r in results
+                ),
+            ),
+            (
+                '"Last operated by" changes, none back in time (restarts too)',
+                *(r.last_operated_changes for r in results),
+            ),
+            (
+                "Push repair raised when deliveries stopped, cleared by the next;"
+                " never up without 3 undelivered changes",
+                *(
+                    f"{r.push_repairs} of {r.injected['deliveries dropped']}"
+                    for r in results
+                ),
             ),
             (
                 "Token refreshes; reauthentications",
@@ -89,6 +121,10 @@ def markdown(results: Sequence[SoakResult], command: str) -> str:
             " of simulated time one kind of trouble starts (each kind in turn, in a"
             " seeded order); someone uses a remote about every two minutes"
             " throughout, and now and then an automation turns a switch on or off."
+            " Push is on throughout: the simulator delivers each change to Home"
+            " Assistant's own HTTP server over loopback, about a third of them with"
+            " one of its delivery faults, and once in a while it stops delivering"
+            " (deliveries dropped) until the push repair is up."
             " After each fault window closes and one more poll (one more again while"
             " a door moved by itself during the last: travel, auto-close), every"
             " invariant below is checked; a run stops at the first that fails, so a"
