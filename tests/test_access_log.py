@@ -226,6 +226,35 @@ async def test_without_controller_history_each_access_point_is_asked(
     assert [q["history_type"] for q in fake.history_queries] == ["door"] * 3
 
 
+async def test_an_event_parqex_records_late_is_still_logged(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """ParqEx records Gus's attempt after Grace's later opening was read: it is
+    logged once, with its own time, and "last operated by" stays Grace.
+    """
+    logged = logged_events(hass)
+    fake.record(GARAGE, "OPEN", user=GRACE)
+    await tick(hass, freezer, 30)
+    fake.record(
+        GARAGE,
+        "CLOSED",
+        user=GUS,
+        success=False,
+        at=fake.now() - timedelta(seconds=40),
+        move=False,
+    )
+    for _ in range(10):
+        await tick(hass, freezer, 30)
+    assert [(e["event_type"], e["user_name"]) for e in logged] == [
+        ("opened", "Grace Hopper"),
+        ("failed", "Gus Guest"),
+    ]
+    assert hass.states.get(GARAGE_LAST).state == "Grace Hopper"
+
+
 # Point 4: the same identity whether pushed or polled.
 
 

@@ -3,8 +3,9 @@
 Onboarding, Add integration > ParqEx with the application credentials dialog, the
 simulator's sign-in in the popup, ALLOW, the success dialog, the device page, a
 switch turned on from the UI (no bounce), a refusal's message, and the "last
-operated by" sensor naming who opened a door by remote. Screenshots are kept in
-build/browser/; the README shows setup, device and event from docs/images/.
+operated by" sensor and the logbook naming who opened a door by remote.
+Screenshots are kept in
+build/browser/; the README shows setup, device, event and logbook from docs/images/.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ CLIENT_SECRET = "simulator-secret-do-not-use-elsewhere"
 FRONT_GATE = "switch.parqex_controller_08848d_front_gate"
 GARAGE_ID = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
 GARAGE_BY = "sensor.parqex_controller_08848d_garage_last_operated_by"
+GARAGE_SWITCH = "switch.parqex_controller_08848d_garage"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -201,3 +203,8 @@ def test_a_new_user_in_the_browser(page: Any, develop_ui: Develop) -> None:
     page.get_by_text("Gus Guest").first.wait_for()
     assert _state(page, FRONT_GATE)["state"] == "on"  # type: ignore[index]
     _shot(page, "event")
+
+    # The logbook has one entry for it, naming him and his remote.
+    page.goto(f"{ha_url}/logbook?entity_id={GARAGE_SWITCH}", wait_until="networkidle")
+    page.get_by_text("opened by Gus Guest (Remote)").first.wait_for(timeout=30_000)
+    _shot(page, "logbook")

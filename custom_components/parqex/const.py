@@ -21,6 +21,9 @@ MAX_RATE_LIMIT_BACKOFF: Final = timedelta(hours=1)
 
 # After a restart, announce events missed while Home Assistant was down, this far back.
 HISTORY_CATCH_UP_DAYS: Final = 7
+# ParqEx may record an event after a later one: events dated this much before
+# the newest one read are still looked for.
+LATE_RECORDING: Final = timedelta(minutes=10)
 # A changed access point whose history shows nothing new yet is asked again this often.
 HISTORY_ATTEMPTS: Final = 3
 # The access history action reads at most this many days at once.

@@ -1,8 +1,9 @@
 """Access history: read it for access points that moved, announce what is new.
 
 ParqEx's events carry no id, so each access point keeps a watermark (the newest
-announced event time, UTC) and the keys of the events at that very time, stored
-across restarts. Failed attempts move nothing: every 5 minutes each
+announced event time, UTC) and the keys of the events read in the ten minutes
+before it (ParqEx may record an event after a later one), stored across
+restarts. Failed attempts move nothing: every 5 minutes each
 controller's history is read too (one request where ParqEx answers for a whole
 controller, else one per access point).
 """
@@ -27,6 +28,7 @@ from .const import (
     HISTORY_ATTEMPTS,
     HISTORY_CATCH_UP_DAYS,
     HISTORY_SWEEP_INTERVAL,
+    LATE_RECORDING,
 )
 from .errors import ParqExAuthError, ParqExError, ParqExRateLimitedError
 from .models import TIMESTAMP_FORMAT, AccessPoint, ToggleEvent
@@ -44,6 +46,7 @@ type Announce = Callable[[str, list[ToggleEvent]], None]
 
 class _StoredDoor(TypedDict, total=False):
     last: str | None
+    # Keys of the events read within LATE_RECORDING before `last`.
     keys: list[str]
     # Match keys of announced successes (pushed or read), to tell a push from
     # its history entry; and whether the history was read yet (pushes alone
@@ -51,6 +54,9 @@ class _StoredDoor(TypedDict, total=False):
     announced: list[str]
     read: bool
     checked: str | None
+    # Whether `keys` covers the ten minutes before `last` (earlier versions
+    # kept only the keys at `last`).
+    window: bool
 
 
 @dataclass(slots=True)
@@ -63,6 +69,8 @@ class _DoorLog:
     # The access point's last toggle when its history was last read: a door
     # that has not moved since has no news, even if its history is empty.
     checked: datetime | None = None
+    # Keys known only from here on (stored by an earlier version).
+    known_from: datetime | None = None
 
     def remember(self, event: ToggleEvent) -> None:
         if (match := event.match_key) is not None:
@@ -118,6 +126,8 @@ class AnnouncedHistory:
                 raw.get("read", True) is not False,
                 _parse(raw.get("checked")),
             )
+            if not raw.get("window"):
+                self._doors[door_id].known_from = self._doors[door_id].last
 
     async def async_remove(self) -> None:
         """Forget everything (the config entry is being deleted)."""
@@ -170,14 +180,19 @@ class AnnouncedHistory:
         """
         log = self._log(door_id)
         first_reading, log.read = not log.read, True
+        # ParqEx may record an event after a later one: those dated shortly
+        # before the watermark are news too, unless their key is known.
+        late = log.last - LATE_RECORDING if log.last is not None else None
+        if late is not None and log.known_from is not None:
+            late = max(late, log.known_from)
         new = [
             event
             for event in events
             if event.door_id == door_id
             and (
-                log.last is None
-                or event.toggled_at > log.last
-                or (event.toggled_at == log.last and event.key not in log.keys)
+                late is None
+                or (log.last is not None and event.toggled_at > log.last)
+                or (event.toggled_at >= late and event.key not in log.keys)
             )
         ]
         news = []
@@ -185,9 +200,14 @@ class AnnouncedHistory:
             if event.match_key is None or event.match_key not in log.announced:
                 news.append(event)
             if log.last is None or event.toggled_at > log.last:
-                log.last, log.keys = event.toggled_at, set()
+                log.last = event.toggled_at
             log.keys.add(event.key)
             log.remember(event)
+        if log.last is not None:
+            oldest = log.last - LATE_RECORDING
+            log.keys = {
+                key for key in log.keys if (at := _key_time(key)) and at >= oldest
+            }
         self._store.async_delay_save(self._data, SAVE_DELAY)
         return [] if first_reading else news
 
@@ -213,6 +233,7 @@ class AnnouncedHistory:
                 "announced": sorted(log.announced),
                 "read": log.read,
                 "checked": None if log.checked is None else log.checked.isoformat(),
+                "window": True,
             }
             for door_id, log in self._doors.items()
         }
@@ -234,6 +255,12 @@ def _parse(value: Any, legacy_zone: tzinfo | None = None) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _key_time(key: str) -> datetime | None:
+    """Return the time in an event key (its second field)."""
+    parts = key.split("|")
+    return _parse(parts[1]) if len(parts) > 1 else None
 
 
 def _key_in_utc(key: Any, zone: tzinfo, legacy: bool) -> str | None:
