@@ -8,6 +8,7 @@ events the logbook describes, repair issues and diagnostics.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -43,7 +44,7 @@ from .fake_parqex import (
     WEBHOOK_KEY,
     FakeParqEx,
 )
-from .helpers import fired_events, logged_events, set_up, tick
+from .helpers import fired_events, logged_events, set_up, tick, until
 from .push_helpers import deliver, door_change
 
 pytestmark = [
@@ -253,6 +254,34 @@ async def test_an_event_parqex_records_late_is_still_logged(
         ("failed", "Gus Guest"),
     ]
     assert hass.states.get(GARAGE_LAST).state == "Grace Hopper"
+
+
+async def test_a_push_during_a_poll_cut_short_is_logged(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    fake: FakeParqEx,
+    pushing_entry: MockConfigEntry,
+) -> None:
+    """A push that arrives while a poll waits is kept until the poll ends; a
+    reload (a rename in ParqEx does one) that cuts the poll short logs it.
+    """
+    logged = logged_events(hass)
+    fake.hold["sync"] = asyncio.Event()
+    fake.calls.clear()
+    poll = hass.async_create_task(
+        pushing_entry.runtime_data.coordinator.async_refresh()
+    )
+    await until(lambda: fake.calls["sync"] == 1, "the poll to ask ParqEx")
+    fake.record(GARAGE, "OPEN", user=GRACE)
+    await deliver(hass_client_no_auth, door_change(GARAGE, "OPEN"))
+    assert logged == []
+    await hass.config_entries.async_unload(pushing_entry.entry_id)
+    assert [e["event_type"] for e in logged] == ["opened"]
+    fake.hold["sync"].set()
+    await poll
+    del fake.hold["sync"]
+    await set_up(hass, pushing_entry)
+    assert [e["event_type"] for e in logged] == ["opened"]
 
 
 # Point 4: the same identity whether pushed or polled.

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from homeassistant.components.webhook import async_generate_id
-from homeassistant.const import CONF_WEBHOOK_ID, Platform
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.const import CONF_WEBHOOK_ID, EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import (
     config_entry_oauth2_flow,
@@ -110,6 +110,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> bo
 
     # The only listener of the coordinator (it polls while it has one).
     entry.async_on_unload(coordinator.async_add_listener(_after_poll))
+
+    @callback
+    def _stopping(_: Event) -> None:
+        # Home Assistant stops without unloading: news of a poll cut short go now.
+        history.release()
+
+    entry.async_on_unload(hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, _stopping))
     _after_poll()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # Deliveries are taken once the entities can show them.
@@ -151,6 +158,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> b
     if runtime.webhook is not None:
         runtime.webhook.async_unregister()
     await runtime.coordinator.async_shutdown()
+    # A poll cut short keeps its news: log them while the entities are there
+    # (their history marks them announced already).
+    runtime.history.release()
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     # A reload reads the logs at once: they must hold everything handled so far.
     await runtime.history.announced.async_flush()

@@ -412,8 +412,8 @@ class Soak:
         """Someone uses a remote (now and then one that fails), or Home Assistant.
 
         ParqEx pushes each change, now and then with one of its faults. True
-        when something was done; with `may_fail` false it works, and so do its
-        deliveries (unless a fault is in place).
+        when something was done; with `may_fail` false it is a remote that
+        works, and so do its deliveries (unless a fault is in place).
         """
         doors = self.usable_doors()
         if not doors:
@@ -432,7 +432,7 @@ class Soak:
                     "delay": self.rng.uniform(1, 45),
                 },
             )
-        if self.rng.random() < 0.15:
+        if may_fail and self.rng.random() < 0.15:
             await self.command(door_id, wanted)
             return True
         await self.control(
