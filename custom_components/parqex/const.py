@@ -37,8 +37,9 @@ CONF_WEBHOOK_KEY: Final = "webhook_key"
 CONF_CLOUDHOOK_URL: Final = "cloudhook_url"
 # A shorter API key for deliveries is too easy to guess.
 MIN_WEBHOOK_KEY_LENGTH: Final = 16
-# Delivery ids are remembered this long (ParqEx documents no retry window).
-DELIVERY_MEMORY: Final = timedelta(days=2)
+# Delivery ids are remembered this long (ParqEx documents no retry window); a
+# delivery repeated later is still known by what it says (its history match).
+DELIVERY_MEMORY: Final = timedelta(hours=6)
 # A delivery about an access point not known yet asks for one sync; not again
 # for the same one within this time (ParqEx may push doors of other users).
 UNKNOWN_DOOR_REFRESH_INTERVAL: Final = timedelta(minutes=5)

@@ -25,6 +25,7 @@ from typing import Any
 from unittest.mock import Mock, NonCallableMock
 
 import aiohttp
+from aiohttp import web
 from aiohttp.test_utils import unused_port
 from freezegun.api import FrozenDateTimeFactory
 import pytest
@@ -45,13 +46,14 @@ from custom_components.parqex.const import (
 from custom_components.parqex.coordinator import ParqExCoordinator
 from custom_components.parqex.entity import ParqExEntity, owner_id
 from homeassistant import loader
+from homeassistant.components import webhook
 from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
 )
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import CoreState, Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import (
     device_registry as dr,
@@ -289,14 +291,6 @@ class Soak:
         hass = self.running
         # As the test plugin's enable_custom_integrations does.
         hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
-        # ParqEx delivers to Home Assistant's own HTTP server, on the same port
-        # after each restart (the URL ParqEx has stays). Set up before anything
-        # that depends on it, or it listens where Home Assistant does by default.
-        http = {"server_host": "127.0.0.1", "server_port": self.port}
-        assert await async_setup_component(hass, "http", {"http": http})
-        assert await async_setup_component(hass, "webhook", {})
-        # The harness runs already: it never fires the start that opens the port.
-        await hass.http.start()
         if first:
             assert await async_setup_component(hass, "application_credentials", {})
             await async_import_client_credential(
@@ -391,6 +385,26 @@ class Soak:
         if shown is None or at > shown:
             self.result.last_operated_changes += 1
             self.last_operated[entity_id] = at
+
+    def _receiver(self) -> web.Application:
+        """Where ParqEx delivers: the running Home Assistant's webhook handling.
+
+        One server for the whole run, as the URL ParqEx has outlives restarts;
+        while Home Assistant is down, deliveries fail. Home Assistant's own
+        HTTP server is not started in the harness (and started, it kept every
+        stopped instance alive).
+        """
+
+        async def _deliver(request: web.Request) -> web.StreamResponse:
+            if self.hass is None or self.hass.state is not CoreState.running:
+                return web.Response(status=503)
+            return await webhook.async_handle_webhook(
+                self.hass, request.match_info["webhook_id"], request
+            )
+
+        app = web.Application()
+        app.router.add_post("/api/webhook/{webhook_id}", _deliver)
+        return app
 
     # -- the world ----------------------------------------------------------------
 
@@ -899,6 +913,9 @@ class Soak:
         self.session = aiohttp.ClientSession()
         try:
             # Push on throughout: ParqEx delivers to the URL of the entry's webhook.
+            receiver = web.AppRunner(self._receiver(), handle_signals=False)
+            await receiver.setup()
+            await web.TCPSite(receiver, "127.0.0.1", self.port).start()
             registered = await self.control(
                 "POST",
                 "/webhook",
@@ -925,7 +942,6 @@ class Soak:
                             self.check(None)
                             self.sample_memory()
                     await hass.config_entries.async_unload(self.entry_id)
-                    await hass.http.stop()
                     self.keep_entry()
                     await hass.async_stop(force=True)
                 if finishing:
@@ -934,6 +950,7 @@ class Soak:
                 # Down for a second: a restored event is not mistaken for a firing.
                 self.freezer.tick(1)
         finally:
+            await receiver.cleanup()
             await self.session.close()
             tracemalloc.stop()
             self.hass = None
