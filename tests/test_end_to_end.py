@@ -98,7 +98,7 @@ def test_develop_end_to_end(develop: Develop, report: Callable[[str], None]) -> 
         lambda: ha_states(ha_url, token)[
             "sensor.parqex_controller_08848d_front_gate_last_operated_by"
         ]["state"]
-        == "Olivia Owner",
+        == "Developer",
         "who opened the front gate",
     )
     assert ha_states(ha_url, token)[FRONT_GATE]["state"] == "on"
@@ -111,8 +111,12 @@ def test_develop_end_to_end(develop: Develop, report: Callable[[str], None]) -> 
         and e,
         "the access event",
     )
+    # ParqEx logs the command as the account's owner; the log says who in the
+    # household asked: the signed-in user's person (onboarding made it).
     assert event["attributes"]["event_type"] == "opened"
     assert event["attributes"]["user_name"] == "Olivia Owner"
+    assert event["attributes"]["person"] == "person.developer"
+    assert event["attributes"]["via"] == "home_assistant"
 
     # A remote opens the garage: Home Assistant learns it at its next poll.
     polled = _remote_change_seconds(ha_url, sim_url, token, "OPEN")
