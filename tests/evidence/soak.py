@@ -856,11 +856,14 @@ class Soak:
         }
         running = [o for o in coordinators if o.hass is self.running]
         assert running == [self.coordinator], f"{len(running)} coordinators alive"
+        # Home Assistant's own placeholders for registry entries without an
+        # entity (one ParqEx leaves out, kept for a while) are not ours.
         shown = {
             state.entity_id
             for state in self.running.states.async_all()
             if (entry := er.async_get(self.running).async_get(state.entity_id))
             and entry.config_entry_id == self.entry_id
+            and not state.attributes.get("restored")
         }
         assert entities == shown, f"entities alive: {len(entities)}, shown {len(shown)}"
 
