@@ -8,6 +8,8 @@ the integration at the simulator. Ctrl-C (or SIGTERM) stops both.
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, datetime
+import importlib
 import json
 import os
 from pathlib import Path
@@ -122,6 +124,42 @@ def prepare_config(
     return client
 
 
+def serve_on_loopback(config: Path, port: int) -> None:
+    """Make Home Assistant listen on 127.0.0.1:port, whatever its release.
+
+    Up to 2026.9 the `http:` settings are YAML: a package file that
+    configuration.yaml includes. From 2026.10 Home Assistant keeps them in its
+    own store and turns YAML settings into a change to confirm in the UI (undone
+    after 5 minutes), so they are written to that store as confirmed.
+    """
+    settings: dict[str, object] = {"server_host": ["127.0.0.1"], "server_port": port}
+    packages = config / "packages"
+    packages.mkdir(exist_ok=True)
+    package = packages / "parqex_develop_http.yaml"
+    try:
+        http_store = importlib.import_module("homeassistant.components.http.config")
+    except ModuleNotFoundError:
+        # JSON is YAML.
+        package.write_text(json.dumps({"http": settings}), "utf-8")
+        return
+    package.unlink(missing_ok=True)
+    stable = {
+        **http_store.HTTP_STORAGE_SCHEMA(settings),
+        "created_at": datetime.now(UTC).isoformat(),
+        "error": None,
+        "error_message": None,
+    }
+    stored = {
+        "version": http_store.STORAGE_VERSION,
+        "minor_version": http_store.STORAGE_MINOR_VERSION,
+        "key": http_store.STORAGE_KEY,
+        "data": {"stable": stable, "pending": None, "yaml_migration_done": True},
+    }
+    (config / ".storage" / http_store.STORAGE_KEY).write_text(
+        json.dumps(stored, indent=2), "utf-8"
+    )
+
+
 def wait_for(url: str, process: subprocess.Popen[bytes], what: str) -> None:
     """Wait until a URL answers (any HTTP status), or the process died."""
     deadline = time.monotonic() + START_TIMEOUT
@@ -153,6 +191,7 @@ def main() -> int:
             raise SystemExit(f"port {port} is in use (set --ha-port / --sim-port)")
     config = args.config.resolve()
     client = prepare_config(config, args.account, credentials=not args.no_credentials)
+    serve_on_loopback(config, args.ha_port)
     # The simulator's tokens and doors live next to Home Assistant's own storage.
     sim_state = config / ".parqex_simulator.json"
     if args.fresh:
@@ -187,7 +226,6 @@ def main() -> int:
     env = {
         **os.environ,
         "PARQEX_DEVELOPMENT_BASE_URL": sim_url,
-        "PARQEX_HA_PORT": str(args.ha_port),
         "PARQEX_HA_URL": ha_url,
     }
     hass = subprocess.Popen(  # noqa: S603

@@ -7,6 +7,7 @@ from pathlib import Path
 import time
 from typing import Any
 
+import freezegun
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
@@ -35,6 +36,10 @@ from .fake_parqex import (
 )
 from .helpers import set_up
 from .sim_helpers import Sim, simulator_session
+
+# aiohttp 3.14's access log asks the local time for its UTC offset, which a frozen
+# clock's local time lacks: it reads the real clock.
+freezegun.configure(extend_ignore_list=["aiohttp.web_log"])
 
 # What tests report for the reader (delays measured, times taken), shown at the end
 # of the run: pytest would otherwise swallow it with the test's output.

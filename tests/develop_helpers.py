@@ -9,6 +9,7 @@ from pathlib import Path
 import signal
 import socket
 import subprocess
+import sys
 import time
 from typing import Any
 import urllib.error
@@ -118,7 +119,13 @@ class Develop:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env={
-                    k: v for k, v in os.environ.items() if not k.startswith("PARQEX_")
+                    **{
+                        k: v
+                        for k, v in os.environ.items()
+                        if not k.startswith("PARQEX_")
+                    },
+                    # The environment these tests run in (each release has its own).
+                    "VENV": sys.prefix,
                 },
             )
         until(

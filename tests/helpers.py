@@ -14,7 +14,9 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.parqex.access_log import EVENT_ACCESS
+from custom_components.parqex.const import DOMAIN
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 
 
@@ -33,6 +35,24 @@ async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
+def parqex_device(hass: HomeAssistant, parqex_id: str) -> dr.DeviceEntry | None:
+    """The device of a ParqEx controller or access point, by its ParqEx id.
+
+    Home Assistant 2026.10 refuses `async_get_device` outside an integration
+    (identifiers are unique per config entry only); this works on every release.
+    """
+    registry = dr.async_get(hass)
+    return next(
+        (
+            device
+            for entry in hass.config_entries.async_entries(DOMAIN)
+            for device in dr.async_entries_for_config_entry(registry, entry.entry_id)
+            if (DOMAIN, parqex_id) in device.identifiers
+        ),
+        None,
+    )
+
+
 def fired_events(hass: HomeAssistant, entity_id: str) -> list[dict[str, Any]]:
     """Collect what an event entity fires (a restored state is not a firing)."""
     fired: list[dict[str, Any]] = []
@@ -40,11 +60,13 @@ def fired_events(hass: HomeAssistant, entity_id: str) -> list[dict[str, Any]]:
     @callback
     def _changed(event: Event[EventStateChangedData]) -> None:
         new = event.data["new_state"]
-        # A firing is stamped with the current time; a restored state is not.
+        # A firing is stamped with the current time (2026.10 and newer keep an
+        # entity's firings at least 1 ms apart: later); a restored state is older.
+        stamp = None if new is None else dt_util.parse_datetime(new.state)
         if (
             event.data["entity_id"] == entity_id
-            and new is not None
-            and dt_util.parse_datetime(new.state) == dt_util.utcnow()
+            and stamp is not None
+            and stamp >= dt_util.utcnow()
         ):
             fired.append(dict(new.attributes))
 

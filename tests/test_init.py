@@ -21,6 +21,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.parqex.const import DOMAIN
+from homeassistant import exceptions
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
@@ -36,7 +37,7 @@ from .fake_parqex import (
     FakeParqEx,
     Fault,
 )
-from .helpers import set_up
+from .helpers import parqex_device, set_up
 
 pytestmark = pytest.mark.usefixtures("credentials")
 
@@ -131,12 +132,28 @@ async def test_setup_second_401_starts_reauth(
 async def test_missing_credentials_retries(
     hass: HomeAssistant, config_entry: MockConfigEntry, fake: FakeParqEx
 ) -> None:
-    """An entry whose application credentials are gone waits for them."""
+    """An entry whose application credentials are gone: what each release decides.
+
+    From 2026.10 Home Assistant tells credentials gone for good (the user signs in
+    again: a reauthentication flow) from a provider that is down (retry). Older
+    releases cannot tell them apart: the entry retries, saying why.
+    """
     hass.config_entries.async_update_entry(
         config_entry, data={**config_entry.data, "auth_implementation": "gone"}
     )
     await hass.config_entries.async_setup(config_entry.entry_id)
-    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    reauth = [
+        flow
+        for flow in hass.config_entries.flow.async_progress()
+        if flow["context"]["source"] == "reauth"
+    ]
+    if hasattr(exceptions, "UnknownImplementationError"):
+        assert config_entry.state is ConfigEntryState.SETUP_ERROR
+        assert [flow["handler"] for flow in reauth] == [DOMAIN]
+    else:
+        assert config_entry.state is ConfigEntryState.SETUP_RETRY
+        assert config_entry.error_reason_translation_key == "implementation_unavailable"
+        assert reauth == []
 
 
 async def test_rotated_refresh_token_is_stored(
@@ -175,7 +192,7 @@ async def test_stale_device_can_be_removed(
     """Users may delete a controller's device only when ParqEx no longer has it."""
     assert await async_setup_component(hass, "config", {})
     client = await hass_ws_client(hass)
-    live = device_registry.async_get_device(identifiers={(DOMAIN, CONTROLLER)})
+    live = parqex_device(hass, CONTROLLER)
     stale = device_registry.async_get_or_create(
         config_entry_id=loaded_entry.entry_id, identifiers={(DOMAIN, "f" * 32)}
     )
@@ -189,7 +206,7 @@ async def test_stale_device_can_be_removed(
         )
         response = await client.receive_json()
         assert response["success"] is allowed
-    assert device_registry.async_get_device(identifiers={(DOMAIN, OFFLINE_CONTROLLER)})
+    assert parqex_device(hass, OFFLINE_CONTROLLER)
 
 
 @pytest.mark.parametrize(

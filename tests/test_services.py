@@ -11,9 +11,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.parqex.const import DOMAIN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr
 
 from .fake_parqex import CONTROLLER, GARAGE, GATE, KITTY, FakeParqEx, Fault
+from .helpers import parqex_device
 
 pytestmark = [
     pytest.mark.usefixtures("credentials"),
@@ -105,10 +105,9 @@ async def test_one_access_point_a_range_and_a_limit(
 async def test_one_controller(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
-    device_registry: dr.DeviceRegistry,
 ) -> None:
     """A controller's access points only."""
-    device = device_registry.async_get_device(identifiers={(DOMAIN, CONTROLLER)})
+    device = parqex_device(hass, CONTROLLER)
     assert device is not None
     events = await _history(
         hass, config_entry_id=loaded_entry.entry_id, device_id=device.id
@@ -204,10 +203,9 @@ async def test_one_controller_is_one_request(
     hass: HomeAssistant,
     fake: FakeParqEx,
     loaded_entry: MockConfigEntry,
-    device_registry: dr.DeviceRegistry,
 ) -> None:
     """A controller's history is asked once (`history_type=device`), if ParqEx can."""
-    device = device_registry.async_get_device(identifiers={(DOMAIN, CONTROLLER)})
+    device = parqex_device(hass, CONTROLLER)
     assert device is not None
     fake.history_queries.clear()
     events = await _history(

@@ -43,7 +43,7 @@ from .fake_parqex import (
     FakeParqEx,
     Fault,
 )
-from .helpers import tick
+from .helpers import parqex_device, tick
 
 pytestmark = pytest.mark.usefixtures("credentials")
 
@@ -384,7 +384,6 @@ async def test_new_and_vanished_controllers(
     fake: FakeParqEx,
     loaded_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
-    device_registry: dr.DeviceRegistry,
     entity_registry: er.EntityRegistry,
 ) -> None:
     """Controllers and access points come and go without a reload."""
@@ -409,16 +408,16 @@ async def test_new_and_vanished_controllers(
     # Missing from one answer is not gone: unavailable, nothing the user set up lost.
     assert hass.states.get(KITTY_SWITCH).state == STATE_UNAVAILABLE
     assert entity_registry.async_get(GATE_SWITCH) is not None
-    assert device_registry.async_get_device({(DOMAIN, OFFLINE_CONTROLLER)})
+    assert parqex_device(hass, OFFLINE_CONTROLLER)
     await tick(hass, freezer, 9 * 60)
     assert entity_registry.async_get(KITTY_SWITCH) is not None
     await tick(hass, freezer, 60)
-    assert device_registry.async_get_device({(DOMAIN, OFFLINE_CONTROLLER)}) is None
+    assert parqex_device(hass, OFFLINE_CONTROLLER) is None
     assert entity_registry.async_get(GATE_SWITCH) is None
     assert hass.states.get(GATE_SWITCH) is None
     assert entity_registry.async_get(KITTY_SWITCH) is None
     assert hass.states.get(KITTY_SWITCH) is None
-    assert device_registry.async_get_device({(DOMAIN, CONTROLLER)}) is not None
+    assert parqex_device(hass, CONTROLLER) is not None
 
     # An access point that comes back is added again.
     fake.device(CONTROLLER)["doors"].append(kitty)
@@ -464,12 +463,11 @@ async def test_software_update_reaches_the_device(
     fake: FakeParqEx,
     loaded_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
-    device_registry: dr.DeviceRegistry,
 ) -> None:
     """A controller's new software version shows on its device."""
     fake.device(CONTROLLER)["software_version"] = "1.4.2"
     await tick(hass, freezer, 30)
-    device = device_registry.async_get_device({(DOMAIN, CONTROLLER)})
+    device = parqex_device(hass, CONTROLLER)
     assert device.sw_version == "1.4.2"
 
 

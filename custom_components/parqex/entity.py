@@ -125,18 +125,14 @@ class ParqExEntity(Entity):
 
     @callback
     def _changed(self) -> None:
-        view = self._view()
-        if view == self._shown:
-            return
-        self._shown = view
-        # Past this class's override: the view is known already.
-        super().async_write_ha_state()
+        if self._view() != self._shown:
+            self._async_show()
 
     @callback
-    def async_write_ha_state(self) -> None:
+    def _async_show(self) -> None:
         """Write the state, and remember it as shown."""
         self._shown = self._view()
-        super().async_write_ha_state()
+        self.async_write_ha_state()
 
     async def async_update(self) -> None:
         """Ask ParqEx again (the update entity action)."""

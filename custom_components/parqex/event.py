@@ -85,4 +85,4 @@ class ParqExAccessEvent(ParqExAccessPointEntity, EventEntity):
         for record in records:
             if record.kind is not None:
                 self._trigger_event(record.kind, record.data())
-                self.async_write_ha_state()
+                self._async_show()

@@ -190,7 +190,7 @@ class ParqExLastOperatedBy(ParqExAccessPointEntity, RestoreSensor):
         data = records[-1].data()
         self._attr_native_value = who(self.hass, data)
         self._attr_extra_state_attributes = {key: data[key] for key in _ATTRIBUTES}
-        self.async_write_ha_state()
+        self._async_show()
 
 
 _ATTRIBUTES = ("channel", "success", "person", "via", "toggled_at")
