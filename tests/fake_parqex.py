@@ -83,6 +83,8 @@ class FakeParqEx:
         self.travel_syncs = 1
         # Whether `history_type=device` is answered (ParqEx shows it in one example).
         self.device_history = True
+        # Controllers whose history ParqEx answers "not found" (offline, unshared).
+        self.device_history_not_found: set[str] = set()
         # Answers held back, once made, until the test sets the event: a request
         # in flight while something else happens.
         self.hold: dict[str, asyncio.Event] = {}
@@ -293,6 +295,10 @@ class FakeParqEx:
             if not self.device_history:
                 return self._reply(
                     method, url, 400, json={"errors": [{"message": "history_type"}]}
+                )
+            if query["device_id"] in self.device_history_not_found:
+                return self._reply(
+                    method, url, 404, json={"errors": [{"message": "Not found"}]}
                 )
             doors = {
                 door["id"] for door in self.device(query["device_id"])["doors"] or []

@@ -19,7 +19,6 @@ from homeassistant.components.application_credentials import (
     async_import_client_credential,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 
 from .fake_parqex import (
@@ -33,7 +32,7 @@ from .fake_parqex import (
     USER_ID,
     FakeParqEx,
 )
-from .helpers import set_up
+from .helpers import parqex_device, set_up
 
 # Not under freeze_time: the diagnostics view imports modules that freezegun breaks.
 pytestmark = pytest.mark.usefixtures("credentials")
@@ -116,7 +115,7 @@ async def test_entry_diagnostics(
         "refused": 0,
         # The first reading of each access point (3).
         "requests": 3,
-        "controllers_read_per_access_point": 0,
+        "device_history_supported": True,
         "last_error": None,
     }
     assert diagnostics["access_log"] == {
@@ -168,10 +167,9 @@ async def test_device_diagnostics(
     hass_client: ClientSessionGenerator,
     fake: FakeParqEx,
     diagnosed_entry: MockConfigEntry,
-    device_registry: dr.DeviceRegistry,
 ) -> None:
     """A controller's diagnostics: its own state and access points, redacted."""
-    device = device_registry.async_get_device(identifiers={(DOMAIN, CONTROLLER)})
+    device = parqex_device(hass, CONTROLLER)
     assert device is not None
     diagnostics = await get_diagnostics_for_device(
         hass, hass_client, diagnosed_entry, device

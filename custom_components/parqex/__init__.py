@@ -26,6 +26,7 @@ from .const import DOMAIN
 from .coordinator import ParqExCoordinator
 from .entity import account_id, owner_id
 from .history import AccessHistoryReader, AnnouncedHistory
+from .people import async_follow_allowed_list
 from .push_health import PushHealth
 from .runtime import ParqExConfigEntry, ParqExRuntime
 from .services import async_setup_services
@@ -117,6 +118,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> bo
         history.release()
 
     entry.async_on_unload(hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, _stopping))
+    entry.async_on_unload(async_follow_allowed_list(hass, entry))
     _after_poll()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # Deliveries are taken once the entities can show them.

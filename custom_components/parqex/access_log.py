@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from homeassistant.auth.models import User
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import entity_registry as er
@@ -34,10 +35,14 @@ EVENT_ACCESS = f"{DOMAIN}_access"
 EVENT_OPENED = "opened"
 EVENT_CLOSED = "closed"
 EVENT_FAILED = "failed"
+# A command Home Assistant refused: its user is not on the entry's allowed list.
+EVENT_REFUSED = "refused"
 # `via` of an operation made in Home Assistant (ParqEx logs it as the account's).
 VIA_HOME_ASSISTANT = "home_assistant"
-# A command's history entry is dated within this of when ParqEx accepted it.
+# A command's history entry is dated within this after ParqEx accepted it, or
+# a little before (ParqEx's clock and ours differ; its times have whole seconds).
 COMMAND_WINDOW = timedelta(minutes=1)
+COMMAND_CLOCK_SKEW = timedelta(seconds=5)
 # ParqEx users remembered (names learned from history, for pushes).
 MAX_USERS = 500
 
@@ -101,6 +106,8 @@ class _Command:
     door_state: DoorState
     at: datetime
     context: Context | None
+    # Who caused it: the context's user, or the one who started its automation.
+    user_id: str | None
 
 
 class _Stored(TypedDict, total=False):
@@ -161,14 +168,38 @@ class AccessLog:
         return self._memory.newest.get(door_id)
 
     def note_command(
-        self, door_id: str, door_state: DoorState, context: Context | None
+        self,
+        door_id: str,
+        door_state: DoorState,
+        context: Context | None,
+        user_id: str | None,
     ) -> None:
         """Remember a command ParqEx accepted, to tell who made it in the log."""
         now = dt_util.utcnow()
         self._commands = [
             command for command in self._commands if now - command.at <= COMMAND_WINDOW
         ]
-        self._commands.append(_Command(door_id, door_state, now, context))
+        self._commands.append(_Command(door_id, door_state, now, context, user_id))
+
+    def refused(
+        self, door_id: str, door_state: DoorState, user: User, context: Context | None
+    ) -> None:
+        """Log a command refused to a user not on the allowed list."""
+        self._fire(
+            door_id,
+            EVENT_REFUSED,
+            {
+                "user_name": user.name,
+                "user_id": None,
+                "person": person_of_user(self._hass, user.id),
+                "via": VIA_HOME_ASSISTANT,
+                "channel": None,
+                "door_state": door_state.lower(),
+                "success": False,
+                "toggled_at": dt_util.utcnow().isoformat(),
+            },
+            context,
+        )
 
     def announce(self, door_id: str, events: Iterable[ToggleEvent]) -> None:
         """Log new access events, each once; show the newest on the entities."""
@@ -216,7 +247,7 @@ class AccessLog:
         user_id = self._user_id(event)
         command = self._command_for(event, user_id)
         if command is not None:
-            user = command.context.user_id if command.context else None
+            user = command.user_id
             person = person_of_user(self._hass, user) if user else None
             return AccessRecord(event, user_id, person, VIA_HOME_ASSISTANT), (
                 command.context
@@ -228,7 +259,8 @@ class AccessLog:
         """Find the command an event carried out, and forget it.
 
         Same access point and state, by the account's own user (ParqEx logs API
-        toggles as it), within a minute of the command.
+        toggles as it), within a minute after the command: an event before it
+        (a door sensor, a remote) cannot be its result.
         """
         if not event.was_success or user_id not in ("", account_id(self._entry)):
             return None
@@ -236,28 +268,41 @@ class AccessLog:
             if (
                 command.door_id == event.door_id
                 and command.door_state is event.door_state
-                and abs(event.toggled_at - command.at) <= COMMAND_WINDOW
+                and -COMMAND_CLOCK_SKEW
+                <= event.toggled_at - command.at
+                <= COMMAND_WINDOW
             ):
                 self._commands.remove(command)
                 return command
         return None
 
     def _log(self, door_id: str, record: AccessRecord, context: Context | None) -> None:
+        """Log an access event ParqEx recorded."""
+        self.logged += 1
+        self._fire(door_id, record.kind, record.data(), context, record.event.door_name)
+
+    def _fire(
+        self,
+        door_id: str,
+        kind: str | None,
+        data: dict[str, Any],
+        context: Context | None,
+        door_name: str = "",
+    ) -> None:
         """Fire the event the logbook describes, on the access point's switch."""
         access_point = self._entry.runtime_data.states.access_points.get(door_id)
         entity_id = er.async_get(self._hass).async_get_entity_id(
             "switch", DOMAIN, unique_id(account_id(self._entry), door_id)
         )
-        self.logged += 1
         self._hass.bus.async_fire(
             EVENT_ACCESS,
             {
                 ATTR_ENTITY_ID: entity_id,
                 "access_point": (access_point.name if access_point else None)
-                or record.event.door_name
+                or door_name
                 or None,
-                "event_type": record.kind,
-                **record.data(),
+                "event_type": kind,
+                **data,
             },
             context=context,
         )

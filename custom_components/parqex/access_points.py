@@ -16,12 +16,12 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
-from .command_errors import command_error, too_soon
+from .command_errors import command_error
+from .command_guard import command_guards
 from .const import (
     FAST_POLL_DURATION,
     MISSING_REMOVAL_DELAY,
     PUSH_PRECEDENCE,
-    TOGGLE_COOLDOWN,
 )
 from .errors import ParqExAuthError, ParqExControllerNotFoundError, ParqExError
 from .models import AccessPoint, Controller, DoorState
@@ -93,7 +93,6 @@ class AccessPointStates:
         self.reported_times: dict[str, datetime | None] = {}
         self._pushed: dict[str, _Pushed] = {}
         self._pending: dict[str, PendingCommand] = {}
-        self._guard_until: dict[str, datetime] = {}
         # Controllers that answered a toggle with 404 (offline) since the last sync.
         self._unreachable: set[str] = set()
         # Ids missing from successful syncs, since when; and ids of entities that
@@ -450,23 +449,21 @@ class AccessPointStates:
     async def async_command(
         self, door_id: str, door_state: DoorState, name: str
     ) -> None:
-        """Ask ParqEx to move an access point, at most once per guard time.
-
-        The guard is taken before ParqEx is asked, so that a second command
-        meanwhile is refused, and given back when ParqEx does not take it.
-        """
-        now = dt_util.utcnow()
-        guard = self._guard_until.get(door_id)
-        if guard is not None and now < guard:
-            raise too_soon(name, guard - now)
-        self._guard_until[door_id] = now + TOGGLE_COOLDOWN
+        """Ask ParqEx to move an access point, one command at a time (command_guard)."""
+        guards = command_guards(self._hass)
+        guard = guards.take(door_id, name)
         try:
             await self._toggle(door_id, door_state)
         except ParqExError as err:
-            del self._guard_until[door_id]
+            guards.give_back(guard)
             self._after_refusal(door_id, err)
             raise command_error(err, name) from err
-        self._pending[door_id] = PendingCommand(door_state, now)
+        except BaseException:
+            # Cancelled (an unload, Home Assistant stopping): ParqEx may have it.
+            guards.accepted(guard)
+            raise
+        guards.accepted(guard)
+        self._pending[door_id] = PendingCommand(door_state, guard.taken_at)
         self._notify([door_id])
 
     def _after_refusal(self, door_id: str, err: ParqExError) -> None:

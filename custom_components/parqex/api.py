@@ -193,16 +193,22 @@ class ParqExClient:
         )
         return parse_toggle_history(reply.body, self.time_zone)
 
+    @property
+    def device_history_supported(self) -> bool:
+        """Whether ParqEx may answer a controller's history in one request."""
+        return self._device_history is not False
+
     async def async_get_device_history(
         self, device_id: str, start_date: date, end_date: date
     ) -> tuple[ToggleEvent, ...] | None:
         """Return a controller's history in one request; None where ParqEx lacks it.
 
         Only an example of ParqEx's shows `history_type=device`: when ParqEx
-        refuses it as malformed or not found, the caller asks per access point,
-        and this session does not ask for it again.
+        refuses it as malformed, the caller asks per access point, and this
+        session does not ask for it again. "Not found" concerns this controller
+        only (offline, or no longer shared): asked per access point this time.
         """
-        if self._device_history is False:
+        if not self.device_history_supported:
             return None
         try:
             reply = await self._request(
@@ -215,8 +221,10 @@ class ParqExClient:
                     "end_date": end_date.isoformat(),
                 },
             )
-        except (ParqExBadRequestError, ParqExControllerNotFoundError):
+        except ParqExBadRequestError:
             self._device_history = False
+            return None
+        except ParqExControllerNotFoundError:
             return None
         self._device_history = True
         return parse_toggle_history(reply.body, self.time_zone)

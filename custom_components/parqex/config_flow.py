@@ -6,8 +6,6 @@ from collections.abc import Mapping
 import logging
 from typing import Any
 
-import voluptuous as vol
-
 from homeassistant.components.webhook import async_generate_id
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
@@ -36,6 +34,7 @@ from homeassistant.helpers.selector import (
 
 from .api import ParqExClient
 from .const import (
+    ALLOWED_CLOUD_VOICE,
     CONF_ALLOWED_USERS,
     CONF_PEOPLE,
     CONF_SET_UP_PEOPLE,
@@ -45,6 +44,7 @@ from .const import (
     OAUTH2_SCOPES,
 )
 from .errors import ParqExAuthError, ParqExError
+from .validation import vol
 from .webhook_url import async_update_push_issue, async_webhook_target
 
 _LOGGER = logging.getLogger(__name__)
@@ -260,7 +260,15 @@ class ParqExOptionsFlow(OptionsFlow):
             )
         ] = SelectSelector(
             SelectSelectorConfig(
-                options=await self._async_home_assistant_users(), multiple=True
+                options=[
+                    *await self._async_home_assistant_users(),
+                    # Labelled by its translation (selector.allowed_users).
+                    SelectOptionDict(
+                        value=ALLOWED_CLOUD_VOICE, label=ALLOWED_CLOUD_VOICE
+                    ),
+                ],
+                multiple=True,
+                translation_key=CONF_ALLOWED_USERS,
             )
         )
         return self.async_show_form(

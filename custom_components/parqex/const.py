@@ -61,6 +61,8 @@ MAX_HELD_DELIVERIES: Final = 100
 # Assistant users who may operate access points from the UI (empty: everyone).
 CONF_PEOPLE: Final = "people"
 CONF_ALLOWED_USERS: Final = "allowed_users"
+# A choice in that list: Google Assistant and Alexa through Home Assistant Cloud.
+ALLOWED_CLOUD_VOICE: Final = "cloud_voice_assistants"
 # A box in the options' first step that opens the people step.
 CONF_SET_UP_PEOPLE: Final = "set_up_people"
 

@@ -70,6 +70,8 @@ class ParqExCoordinator(DataUpdateCoordinator[None]):
         self._fast_poll_until: datetime | None = None
         self._synced = False
         self.settings: UserSettings | None = None
+        # ParqEx answers polls with "too many requests" (logged once).
+        self.rate_limited = False
 
     async def _async_setup(self) -> None:
         """Learn the account's time zone, then read what earlier runs announced."""
@@ -125,6 +127,16 @@ class ParqExCoordinator(DataUpdateCoordinator[None]):
                     timedelta(seconds=max(err.retry_after, 1)), MAX_RATE_LIMIT_BACKOFF
                 )
             self.update_interval = max(backoff, self._regular_interval())
+            if self._synced:
+                # ParqEx answers and shows what it showed: entities stay available
+                # (Home Assistant drops actions aimed at unavailable ones).
+                if not self.rate_limited:
+                    _LOGGER.warning(
+                        "ParqEx asked to slow down; the next update is in %s s",
+                        seconds_text(self.update_interval),
+                    )
+                self.rate_limited = True
+                return
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="rate_limited",
@@ -133,12 +145,14 @@ class ParqExCoordinator(DataUpdateCoordinator[None]):
                 },
             ) from err
         except ParqExError as err:
+            self.rate_limited = False
             self.update_interval = self._regular_interval()
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="update_failed",
                 translation_placeholders={"error": str(err)},
             ) from err
+        self.rate_limited = False
         news = self._states.apply_sync(controllers, requested_at)
         if news.renamed:
             # Entity names carry access point names; a reload renames them all.

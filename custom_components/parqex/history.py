@@ -39,6 +39,8 @@ _LOGGER = logging.getLogger(__name__)
 # 2: times in UTC (ISO 8601); 1 had ParqEx's local times.
 STORAGE_VERSION = 2
 SAVE_DELAY = 10
+# Match keys of announced events kept per access point, at most.
+MAX_ANNOUNCED_KEYS = 100
 
 
 type Announce = Callable[[str, list[ToggleEvent]], None]
@@ -83,6 +85,11 @@ class _DoorLog:
         )
         if floor is not None:
             self.announced = {k: t for k, t in self.announced.items() if t >= floor}
+        # History moves the watermark every few minutes; where ParqEx refuses it,
+        # nothing would: the newest keys tell repeated deliveries apart.
+        if len(self.announced) > MAX_ANNOUNCED_KEYS:
+            by_time = sorted(self.announced.items(), key=lambda item: item[1])
+            self.announced = dict(by_time[-MAX_ANNOUNCED_KEYS:])
 
 
 class _HistoryStore(Store[dict[str, _StoredDoor]]):
@@ -299,8 +306,6 @@ class AccessHistoryReader:
         self._toggled: dict[str, datetime | None] = {}
         # Controller -> when its history was last read whole.
         self._swept: dict[str, datetime] = {}
-        # Controllers whose history ParqEx does not give in one request.
-        self._per_access_point: set[str] = set()
         self.requests = 0
         # Access points whose history ParqEx refuses to this user (owners only).
         self.refused: set[str] = set()
@@ -378,18 +383,15 @@ class AccessHistoryReader:
         self, controller_id: str, start: date, today: date
     ) -> tuple[ToggleEvent, ...] | None:
         """Read a controller's history in one request; None: ask per access point."""
-        if controller_id in self._per_access_point:
+        if not self._client.device_history_supported:
             return None
         self.requests += 1
         try:
-            events = await self._client.async_get_device_history(
+            return await self._client.async_get_device_history(
                 controller_id, start, today
             )
         except ParqExAuthError:
-            events = None
-        if events is None:
-            self._per_access_point.add(controller_id)
-        return events
+            return None
 
     async def _async_read_pending(
         self, is_listed: Callable[[str], bool], today: date
@@ -481,6 +483,6 @@ class AccessHistoryReader:
             "pending": len(self._pending),
             "refused": len(self.refused),
             "requests": self.requests,
-            "controllers_read_per_access_point": len(self._per_access_point),
+            "device_history_supported": self._client.device_history_supported,
             "last_error": self.last_error,
         }

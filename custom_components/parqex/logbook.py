@@ -17,6 +17,7 @@ from .access_log import (
     EVENT_ACCESS,
     EVENT_CLOSED,
     EVENT_OPENED,
+    EVENT_REFUSED,
     VIA_HOME_ASSISTANT,
     who,
 )
@@ -37,6 +38,9 @@ def describe_access(hass: HomeAssistant, data: Mapping[str, Any]) -> str:
     )
     by = f"{by} ({how})" if how and how != by else by
     kind = data.get("event_type")
+    if kind == EVENT_REFUSED:
+        wanted = _TRIED.get(data.get("door_state") or "") or "operate"
+        return f"refused to {wanted} for {who(hass, data) or 'someone'} (not allowed)"
     if kind in _DONE:
         return f"{_DONE[kind]} by {by}"
     tried = _TRIED.get(data.get("door_state") or "")

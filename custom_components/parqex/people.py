@@ -1,20 +1,26 @@
 """Home Assistant's people in ParqEx's log, and who may operate access points.
 
 Under Configure the user maps ParqEx users to Home Assistant persons, and may
-list the Home Assistant users who operate access points from the UI.
+list the Home Assistant users (and Cloud's voice assistants) who operate access
+points: directly, or through an automation or script they start (contexts.py).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.auth.models import User
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
 
-from .const import CONF_ALLOWED_USERS, CONF_PEOPLE, DOMAIN
+from .const import ALLOWED_CLOUD_VOICE, CONF_ALLOWED_USERS, CONF_PEOPLE, DOMAIN
+from .contexts import recent_user_contexts
 
 if TYPE_CHECKING:
     from .runtime import ParqExConfigEntry
+
+# The system user Home Assistant Cloud makes; Google Assistant and Alexa act as it.
+CLOUD_USER_NAME = "Home Assistant Cloud"
 
 
 def mapped_person(entry: ParqExConfigEntry, parqex_user_id: str) -> str | None:
@@ -32,16 +38,54 @@ def person_of_user(hass: HomeAssistant, user_id: str) -> str | None:
     return None
 
 
-def check_allowed(entry: ParqExConfigEntry, context: Context | None, name: str) -> None:
-    """Refuse a signed-in user who is not on the entry's list (if it has one).
+def allowed_users(entry: ParqExConfigEntry) -> list[str]:
+    """Return who may operate access points (empty: everyone)."""
+    return list(entry.options.get(CONF_ALLOWED_USERS) or [])
 
-    Automations act without a user, so they are never refused.
+
+async def async_refusal(
+    hass: HomeAssistant, entry: ParqExConfigEntry, user_id: str | None
+) -> User | None:
+    """Return the user to refuse, if the entry's list leaves them out.
+
+    Actions with no user, even one step up (automations that start on their own,
+    HomeKit), are not refused. Google Assistant and Alexa through Home Assistant
+    Cloud act as Cloud's own system user, which the list offers as a choice.
     """
-    allowed = entry.options.get(CONF_ALLOWED_USERS) or []
-    user_id = context.user_id if context is not None else None
-    if allowed and user_id is not None and user_id not in allowed:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="user_not_allowed",
-            translation_placeholders={"name": name},
-        )
+    allowed = allowed_users(entry)
+    if not allowed or user_id is None or user_id in allowed:
+        return None
+    user = await hass.auth.async_get_user(user_id)
+    if user is None:
+        return None
+    if ALLOWED_CLOUD_VOICE in allowed and is_cloud_user(user):
+        return None
+    return user
+
+
+def is_cloud_user(user: User) -> bool:
+    """Whether the user is the one Home Assistant Cloud's voice assistants act as."""
+    return user.system_generated and user.name == CLOUD_USER_NAME
+
+
+def not_allowed(name: str) -> ServiceValidationError:
+    """Return the refusal a user not on the list gets."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="user_not_allowed",
+        translation_placeholders={"name": name},
+    )
+
+
+@callback
+def async_follow_allowed_list(
+    hass: HomeAssistant, entry: ParqExConfigEntry
+) -> CALLBACK_TYPE:
+    """Remember recent user contexts whenever the entry has an allowed list.
+
+    Options change without a reload (and an update listener would clash with
+    reauthentication's reload), so the list is read at each action.
+    """
+    return recent_user_contexts(hass).async_need(
+        entry.entry_id, lambda: bool(allowed_users(entry))
+    )

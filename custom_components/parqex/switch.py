@@ -12,6 +12,7 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .access_points import AccessPointStates
+from .contexts import recent_user_contexts
 from .entity import (
     ParqExAccessPointEntity,
     account_id,
@@ -19,7 +20,7 @@ from .entity import (
     unique_id,
 )
 from .models import AccessPoint, DoorState
-from .people import check_allowed
+from .people import async_refusal, not_allowed
 from .runtime import ParqExConfigEntry
 from .voice import async_keep_from_voice_assistants
 
@@ -94,10 +95,14 @@ class ParqExAccessPointSwitch(ParqExAccessPointEntity, SwitchEntity):
 
     async def _async_request(self, door_state: DoorState) -> None:
         name = self.name if isinstance(self.name, str) else self.entity_id
-        # The context of the action that asked: who, if a user did.
+        # The context of the action that asked, and who caused it (if a person did,
+        # directly or by starting the automation or script that asks).
         context = self._context
-        check_allowed(self._entry, context, name)
-        await self.states.async_command(self.door_id, door_state, name)
         runtime = self._entry.runtime_data
-        runtime.access_log.note_command(self.door_id, door_state, context)
+        user_id = recent_user_contexts(self.hass).user_of(context)
+        if refused := await async_refusal(self.hass, self._entry, user_id):
+            runtime.access_log.refused(self.door_id, door_state, refused, context)
+            raise not_allowed(name)
+        await self.states.async_command(self.door_id, door_state, name)
+        runtime.access_log.note_command(self.door_id, door_state, context, user_id)
         runtime.coordinator.poll_fast()
