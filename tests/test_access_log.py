@@ -287,33 +287,48 @@ async def test_a_push_during_a_poll_cut_short_is_logged(
 # Point 4: the same identity whether pushed or polled.
 
 
-async def test_a_pushed_event_carries_the_user_id_history_gave(
+async def test_a_pushed_name_is_a_label_until_history_gives_the_id(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
     fake: FakeParqEx,
     pushing_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Unknown at first (empty); once history showed Grace, pushes carry her id,
-    also after a restart.
+    """A guest renamed "Grace Hopper" in ParqEx is not Grace: a push names nobody
+    by id; history's entry with his own id shows him as he is, Grace's own push
+    gets her person once history names her, and nothing fires twice.
     """
+    grace = await _user(hass, "Grace")
+    await _people(hass, grace=grace)
+    hass.config_entries.async_update_entry(
+        pushing_entry,
+        options={**pushing_entry.options, CONF_PEOPLE: {GRACE[0]: "person.grace"}},
+    )
     fired = fired_events(hass, GARAGE_EVENT)
+    logged = logged_events(hass)
+
+    # The guest, under Grace's name.
     await deliver(hass_client_no_auth, door_change(GARAGE, "OPEN"))
     await hass.async_block_till_done()
-    assert fired[-1]["user_id"] is None
-
-    await tick(hass, freezer, 1)
-    fake.record(GARAGE, "CLOSED", user=GRACE)
+    assert (fired[-1]["user_id"], fired[-1]["person"]) == (None, None)
+    fake.record(GARAGE, "OPEN", user=(GUS[0], "Grace", "Hopper"))
     await tick(hass, freezer, 30)
-    assert fired[-1]["user_id"] == GRACE[0]
+    last = hass.states.get(GARAGE_LAST)
+    assert (last.state, last.attributes["person"]) == ("Grace Hopper", None)
 
-    await hass.config_entries.async_unload(pushing_entry.entry_id)
-    await set_up(hass, pushing_entry)
-    await tick(hass, freezer, 1)
-    await deliver(hass_client_no_auth, door_change(GARAGE, "OPEN"))
+    # Grace herself: a label first, her person once history gives her id.
+    await tick(hass, freezer, 5)
+    await deliver(hass_client_no_auth, door_change(GARAGE, "CLOSED"))
     await hass.async_block_till_done()
-    assert fired[-1]["user_name"] == "Grace Hopper"
-    assert fired[-1]["user_id"] == GRACE[0]
+    assert hass.states.get(GARAGE_LAST).attributes["person"] is None
+    fake.record(GARAGE, "CLOSED", user=GRACE)
+    # Nothing moved since the push: the 5-minute read of the controller finds it.
+    for _ in range(10):
+        await tick(hass, freezer, 30)
+    last = hass.states.get(GARAGE_LAST)
+    assert (last.state, last.attributes["person"]) == ("Grace", "person.grace")
+    assert [e["event_type"] for e in fired] == ["opened", "closed"]
+    assert [e["event_type"] for e in logged] == ["opened", "closed"]
 
 
 # Point 5: people.

@@ -51,20 +51,53 @@ async def _refused(hass: HomeAssistant, service: str, entity_id: str) -> str:
     return refusal.value.translation_key
 
 
-async def test_a_command_in_flight_holds_the_door_however_long_it_takes(
+@pytest.fixture
+async def second_account(
     hass: HomeAssistant,
     fake: FakeParqEx,
     loaded_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> str:
+    """Grace's ParqEx account, which shares the garage: its garage switch."""
+    token: dict[str, Any] = fake.issue_tokens()
+    token["expires_at"] = 2**31
+    second = MockConfigEntry(
+        domain=DOMAIN,
+        title="Grace Hopper",
+        unique_id=GRACE[0],
+        version=1,
+        minor_version=3,
+        data={"auth_implementation": DOMAIN, "token": token, "webhook_id": "f" * 64},
+    )
+    second.add_to_hass(hass)
+    await set_up(hass, second)
+    return next(
+        entry.entity_id
+        for entry in entity_registry.entities.values()
+        if entry.domain == "switch"
+        and entry.unique_id.endswith(GARAGE)
+        and entry.config_entry_id == second.entry_id
+    )
+
+
+async def test_a_command_in_flight_holds_the_door_however_long_it_takes(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    second_account: str,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """A slow command (25 s): nothing else reaches ParqEx until it is answered."""
+    """A slow command (25 s): nothing else reaches ParqEx until it is answered.
+
+    The second command comes through the other account's switch: Home Assistant
+    2026.10 queues actions aimed at one switch itself, not across accounts.
+    """
     fake.hold["toggle"] = asyncio.Event()
     fake.fail("toggle", Fault(500), Fault(500))
     first = hass.async_create_task(_turn(hass, "turn_on", GARAGE_SWITCH))
     await _until(lambda: fake.calls["toggle"] == 1)
     freezer.tick(25)
     # Past the 20 s, still in flight: refused, and ParqEx is not asked.
-    assert await _refused(hass, "turn_off", GARAGE_SWITCH) == "toggle_too_soon"
+    assert await _refused(hass, "turn_off", second_account) == "toggle_too_soon"
     assert fake.calls["toggle"] == 1
 
     fake.hold["toggle"].set()
@@ -73,8 +106,8 @@ async def test_a_command_in_flight_holds_the_door_however_long_it_takes(
     assert failed.value.translation_key == "server_error"
     # The failed command gave its guard back: the next goes out, fails the same way
     # (translated, no bare KeyError), and gives it back too.
-    assert await _refused(hass, "turn_on", GARAGE_SWITCH) == "server_error"
-    await _turn(hass, "turn_on", GARAGE_SWITCH)
+    assert await _refused(hass, "turn_on", second_account) == "server_error"
+    await _turn(hass, "turn_on", second_account)
     assert await _refused(hass, "turn_off", GARAGE_SWITCH) == "toggle_too_soon"
     assert fake.calls["toggle"] == 3
     assert fake.toggles == [(GARAGE, "OPEN")]
@@ -98,33 +131,15 @@ async def test_the_guard_outlives_a_reload(
 
 
 async def test_two_accounts_that_share_a_door_send_one_command(
-    hass: HomeAssistant,
-    fake: FakeParqEx,
-    loaded_entry: MockConfigEntry,
-    entity_registry: er.EntityRegistry,
+    hass: HomeAssistant, fake: FakeParqEx, second_account: str
 ) -> None:
     """One action aimed at both accounts' garage switches: one toggle reaches ParqEx."""
-    token: dict[str, Any] = fake.issue_tokens()
-    token["expires_at"] = 2**31
-    second = MockConfigEntry(
-        domain=DOMAIN,
-        title="Grace Hopper",
-        unique_id=GRACE[0],
-        version=1,
-        minor_version=3,
-        data={"auth_implementation": DOMAIN, "token": token, "webhook_id": "f" * 64},
-    )
-    second.add_to_hass(hass)
-    await set_up(hass, second)
-    garages = [
-        entry.entity_id
-        for entry in entity_registry.entities.values()
-        if entry.domain == "switch" and entry.unique_id.endswith(GARAGE)
-    ]
-    assert len(garages) == 2
     with pytest.raises(ServiceValidationError) as refusal:
         await hass.services.async_call(
-            "switch", "turn_on", {"entity_id": garages}, blocking=True
+            "switch",
+            "turn_on",
+            {"entity_id": [GARAGE_SWITCH, second_account]},
+            blocking=True,
         )
     assert refusal.value.translation_key == "toggle_too_soon"
     assert fake.toggles == [(GARAGE, "OPEN")]

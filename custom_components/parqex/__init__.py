@@ -94,7 +94,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> bo
     states.expect(_known_ids(hass, entry))
     access_log = AccessLog(hass, entry)
     await access_log.async_load()
-    history = AccessHistoryReader(hass, entry.entry_id, client, access_log.announce)
+    history = AccessHistoryReader(
+        hass, entry.entry_id, client, access_log.announce, access_log.identify
+    )
     push_health = PushHealth(hass, entry)
     coordinator = ParqExCoordinator(hass, entry, client, states, history, push_health)
     entry.runtime_data = ParqExRuntime(

@@ -43,7 +43,7 @@ VIA_HOME_ASSISTANT = "home_assistant"
 # a little before (ParqEx's clock and ours differ; its times have whole seconds).
 COMMAND_WINDOW = timedelta(minutes=1)
 COMMAND_CLOCK_SKEW = timedelta(seconds=5)
-# ParqEx users remembered (names learned from history, for pushes).
+# ParqEx users remembered (learned from history, for the people step).
 MAX_USERS = 500
 
 STORAGE_VERSION = 1
@@ -71,6 +71,9 @@ class AccessRecord:
     # The Home Assistant person, when known (mapped user, or a command's user).
     person: str | None
     via: str | None
+    # The same operation as shown already, now named by ParqEx's user id (a push
+    # names users without one): entities show it again, nothing fires again.
+    identified: bool = False
 
     @property
     def kind(self) -> str | None:
@@ -222,6 +225,34 @@ class AccessLog:
             self._hass, access_record_signal(self._entry.entry_id, door_id), shown
         )
 
+    def identify(self, door_id: str, events: Iterable[ToggleEvent]) -> None:
+        """Name pushed operations by the user ids their history entries give.
+
+        The one shown as the newest is shown again, with its person; nothing is
+        logged twice. Commands made in Home Assistant keep who made them.
+        """
+        newest = self._memory.newest.get(door_id)
+        for event in events:
+            self._learn(event)
+            if (
+                event.user_id
+                and event.user_id != account_id(self._entry)
+                and event.toggled_at == newest
+                and event_type(event) is not None
+            ):
+                record = AccessRecord(
+                    event,
+                    event.user_id,
+                    mapped_person(self._entry, event.user_id),
+                    None,
+                    identified=True,
+                )
+                async_dispatcher_send(
+                    self._hass,
+                    access_record_signal(self._entry.entry_id, door_id),
+                    [record],
+                )
+
     def _learn(self, event: ToggleEvent) -> None:
         """Keep the ids history gives users: pushes name users without one."""
         users = self._memory.users
@@ -235,16 +266,10 @@ class AccessLog:
         users[event.user_id] = event.user_name
         self._store.async_delay_save(self._data, SAVE_DELAY)
 
-    def _user_id(self, event: ToggleEvent) -> str:
-        if event.user_id or not event.user_name:
-            return event.user_id
-        known = [i for i, name in self._memory.users.items() if name == event.user_name]
-        # Two users of one name cannot be told apart by name.
-        return known[0] if len(known) == 1 else ""
-
     def _record(self, event: ToggleEvent) -> tuple[AccessRecord, Context | None]:
         """Who did it: a command made in Home Assistant, else the ParqEx user."""
-        user_id = self._user_id(event)
+        # Only ParqEx's ids name a user: a pushed name is a label, whoever wrote it.
+        user_id = event.user_id
         command = self._command_for(event, user_id)
         if command is not None:
             user = command.user_id
@@ -262,7 +287,12 @@ class AccessLog:
         toggles as it), within a minute after the command: an event before it
         (a door sensor, a remote) cannot be its result.
         """
-        if not event.was_success or user_id not in ("", account_id(self._entry)):
+        account = account_id(self._entry)
+        if not event.was_success or user_id not in ("", account):
+            return None
+        # A push names no id: another user's name is not the account's command.
+        own_name = self._memory.users.get(account)
+        if not user_id and event.user_name and own_name not in (None, event.user_name):
             return None
         for command in self._commands:
             if (

@@ -83,6 +83,6 @@ class ParqExAccessEvent(ParqExAccessPointEntity, EventEntity):
     @callback
     def _handle_records(self, records: list[AccessRecord]) -> None:
         for record in records:
-            if record.kind is not None:
+            if record.kind is not None and not record.identified:
                 self._trigger_event(record.kind, record.data())
                 self._async_show()

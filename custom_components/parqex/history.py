@@ -178,12 +178,13 @@ class AnnouncedHistory:
 
     def take_new(
         self, door_id: str, events: tuple[ToggleEvent, ...]
-    ) -> list[ToggleEvent]:
+    ) -> tuple[list[ToggleEvent], list[ToggleEvent]]:
         """Return the events not announced yet, oldest first, and remember them.
 
         The first reading of an access point only sets the watermark: events from
         before Home Assistant knew the access point are history, not news. Events
-        announced already by push move the watermark but are not returned.
+        announced already by push move the watermark and come back second: they
+        carry the user id the push lacked.
         """
         log = self._log(door_id)
         first_reading, log.read = not log.read, True
@@ -203,9 +204,12 @@ class AnnouncedHistory:
             )
         ]
         news = []
+        pushed = []
         for event in new:
             if event.match_key is None or event.match_key not in log.announced:
                 news.append(event)
+            else:
+                pushed.append(event)
             if log.last is None or event.toggled_at > log.last:
                 log.last = event.toggled_at
             log.keys.add(event.key)
@@ -216,7 +220,7 @@ class AnnouncedHistory:
                 key for key in log.keys if (at := _key_time(key)) and at >= oldest
             }
         self._store.async_delay_save(self._data, SAVE_DELAY)
-        return [] if first_reading else news
+        return ([], []) if first_reading else (news, pushed)
 
     def take_pushed(self, event: ToggleEvent) -> bool:
         """Remember a pushed event; False when it was announced already.
@@ -293,10 +297,16 @@ class AccessHistoryReader:
         entry_id: str,
         client: ParqExClient,
         announce: Announce,
+        identify: Announce,
     ) -> None:
-        """Initialize the reader of one config entry; news goes to `announce`."""
+        """Initialize the reader of one config entry.
+
+        News goes to `announce`; history entries of events a push announced
+        (which name the user by ParqEx's id) go to `identify`.
+        """
         self._client = client
         self._on_news = announce
+        self._on_identified = identify
         self.announced = AnnouncedHistory(hass, entry_id)
         # Set once the event entities listen (after platform setup).
         self.started = False
@@ -432,7 +442,9 @@ class AccessHistoryReader:
     def _take(self, door_id: str, events: tuple[ToggleEvent, ...]) -> None:
         """Announce an access point's news in a reading; settle its pending read."""
         first_reading = not self.announced.knows(door_id)
-        new = self.announced.take_new(door_id, events)
+        new, pushed = self.announced.take_new(door_id, events)
+        if pushed:
+            self._on_identified(door_id, pushed)
         self.announced.checked(door_id, self._toggled.get(door_id))
         if door_id in self._pending:
             if new or first_reading:
