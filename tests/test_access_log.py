@@ -502,6 +502,25 @@ async def test_deliveries_that_stop_raise_a_repair_until_one_arrives(
     assert hass.states.get(GARAGE_SWITCH).state == "on"
 
 
+async def test_each_undelivered_change_counts(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    pushing_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Three changes of one door 30 s apart, none pushed: three misses, the repair."""
+    for state in ("OPEN", "CLOSED", "OPEN"):
+        fake.record(GARAGE, state, user=GRACE)
+        await tick(hass, freezer, 30)
+    for _ in range(3):
+        await tick(hass, freezer, 30)
+    diagnostics = await async_get_config_entry_diagnostics(hass, pushing_entry)
+    assert diagnostics["push"]["health"]["missed"] == 3
+    issue_id = f"deliveries_missing_{pushing_entry.entry_id}"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+
+
 async def test_no_push_no_repair(
     hass: HomeAssistant,
     fake: FakeParqEx,

@@ -434,6 +434,29 @@ async def test_one_bad_answer_loses_nothing(
     assert caplog.text.count("ParqEx answered without any controller") <= 1
 
 
+async def test_empty_answers_after_a_restart_delete_nothing(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Restarted into ten minutes of empty answers: the renamed switch stays."""
+    entity_registry.async_update_entity(KITTY_SWITCH, new_entity_id="switch.cat_flap")
+    devices = fake.sync["devices"]
+    fake.sync["devices"] = []
+    assert await hass.config_entries.async_reload(loaded_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    for _ in range(3):
+        await tick(hass, freezer, 30)
+    await tick(hass, freezer, MISSING_REMOVAL_DELAY.total_seconds())
+    assert entity_registry.async_get("switch.cat_flap") is not None
+    assert hass.states.get("switch.cat_flap").state == STATE_UNAVAILABLE
+    fake.sync["devices"] = devices
+    await tick(hass, freezer, 30)
+    assert hass.states.get("switch.cat_flap").state == STATE_ON
+
+
 async def test_an_empty_answer_shows_everything_unavailable_and_logs_once(
     hass: HomeAssistant,
     fake: FakeParqEx,

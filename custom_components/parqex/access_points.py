@@ -162,8 +162,11 @@ class AccessPointStates:
         self._expected.update(owner_ids)
 
     def is_missing(self, owner_id: str) -> bool:
-        """Whether ParqEx left it out of recent syncs (it is not removed yet)."""
-        return owner_id in self._missing_since
+        """Whether ParqEx left it out of recent syncs (it is not removed yet).
+
+        Ids of earlier runs' entities that ParqEx has not listed yet count too.
+        """
+        return owner_id in self._missing_since or owner_id in self._expected
 
     # What entities show
 
@@ -247,14 +250,14 @@ class AccessPointStates:
         """Merge a successful `sync` (asked for at `requested_at`) into the state."""
         news = SyncNews()
         now = dt_util.utcnow()
-        if not controllers and self.controllers:
-            # One empty answer is more likely a fault of ParqEx than a reset account.
+        if not controllers and (self.controllers or self._expected):
+            # One empty answer is more likely a fault of ParqEx than a reset account
+            # (after a restart too: ids of earlier runs' entities count as known).
             if not self._empty_answer:
                 self._empty_answer = True
                 _LOGGER.warning(
                     "ParqEx answered without any controller; showing the account's"
-                    " %s controllers as unavailable until they are listed again",
-                    len(self.controllers),
+                    " controllers as unavailable until they are listed again"
                 )
                 self._notify_all()
             return news

@@ -34,8 +34,9 @@ class PushHealth:
         """Initialize the push health of one config entry."""
         self._hass = hass
         self._entry = entry
-        # Access point -> (when polling found the change, its time).
-        self._expected: dict[str, tuple[datetime, datetime]] = {}
+        # (Access point, time of a change) -> when polling found it. Each change
+        # counts: several changes of one door before the grace ends are several.
+        self._expected: dict[tuple[str, datetime], datetime] = {}
         # Access point -> time of the newest change a delivery brought.
         self._pushed: dict[str, datetime] = {}
         self.missed = 0
@@ -61,17 +62,16 @@ class PushHealth:
         """Note a change of an access point that a delivery brought."""
         if (known := self._pushed.get(door_id)) is None or at > known:
             self._pushed[door_id] = at
-        expected = self._expected.get(door_id)
-        if expected is not None and at >= expected[1]:
-            del self._expected[door_id]
+        for key in [k for k in self._expected if k[0] == door_id and k[1] <= at]:
+            del self._expected[key]
 
     @callback
     def polled(self, moved: Iterable[AccessPoint]) -> None:
         """Note changes polling found: each should have been pushed."""
         now = dt_util.utcnow()
-        for door_id, (found_at, _) in list(self._expected.items()):
+        for key, found_at in list(self._expected.items()):
             if now - found_at >= PUSH_GRACE:
-                del self._expected[door_id]
+                del self._expected[key]
                 self._missed()
         if not self._enabled:
             self._expected.clear()
@@ -82,7 +82,7 @@ class PushHealth:
                 continue
             pushed = self._pushed.get(access_point.id)
             if pushed is None or pushed < at:
-                self._expected[access_point.id] = (now, at)
+                self._expected.setdefault((access_point.id, at), now)
 
     def _missed(self) -> None:
         self.missed += 1
