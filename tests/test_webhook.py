@@ -234,6 +234,27 @@ async def test_polling_stays_the_safety_net(
     assert hass.states.get(KITTY_SWITCH).state == STATE_ON
 
 
+async def test_a_stale_sync_never_closes_a_pushed_open(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    fake: FakeParqEx,
+    pushing_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """ParqEx's sync keeps saying CLOSED as of before a pushed OPEN: still open."""
+    assert hass.states.get(GARAGE_SWITCH).state == STATE_OFF
+    assert (
+        await deliver(hass_client_no_auth, door_change(GARAGE, "OPEN"))
+    ).status == 200
+    for _ in range(10):
+        await tick(hass, freezer, 30)
+    assert hass.states.get(GARAGE_SWITCH).state == STATE_ON
+    # A sync that has seen a later change has the last word.
+    fake.record(GARAGE, "CLOSED", user=GRACE)
+    await tick(hass, freezer, 30)
+    assert hass.states.get(GARAGE_SWITCH).state == STATE_OFF
+
+
 async def test_event_read_by_polling_first_does_not_fire_again(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,

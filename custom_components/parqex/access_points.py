@@ -373,7 +373,13 @@ class AccessPointStates:
         keep_push = not sync_as_new and (
             # Read before the push arrived: it cannot know.
             requested_at < pushed.received_at
-            # ParqEx's sync may lag its pushes a little; not for long.
+            # Its own last toggle is older than a pushed OPEN: it has not seen it
+            # (never show a door closed on such a word, however long it lasts).
+            or (
+                reported.last_toggled is not None
+                and pushed.door_state is DoorState.OPEN
+            )
+            # Without a last toggle, ParqEx's sync may lag its pushes a little.
             or (
                 reported.state != pushed.door_state
                 and now - pushed.received_at < PUSH_PRECEDENCE
