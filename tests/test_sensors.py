@@ -182,10 +182,13 @@ async def test_times_read_as_utc_until_the_time_zone_is_known(
     config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Settings unreadable at first: UTC; once read, the account's zone."""
+    """Settings unreadable at first: UTC; once read (asked again with back-off,
+    here at the second poll), the account's zone.
+    """
     fake.fail("user-info", Fault(500))
     await set_up(hass, config_entry)
     assert hass.states.get(KITTY_LAST_CHANGED).state == "2020-12-18T18:32:25+00:00"
+    await tick(hass, freezer, 30)
     await tick(hass, freezer, 30)
     assert hass.states.get(KITTY_LAST_CHANGED).state == "2020-12-19T00:32:25+00:00"
 

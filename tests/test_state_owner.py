@@ -36,6 +36,7 @@ from homeassistant.helpers import (
     area_registry as ar,
     device_registry as dr,
     entity_registry as er,
+    issue_registry as ir,
 )
 
 from .evidence.measure import counting_writes
@@ -206,12 +207,54 @@ async def test_pushes_wait_for_the_time_zone(
     ).status == 200
     assert hass.states.get(GARAGE_SWITCH).state == STATE_OFF
     assert fired == []
+    # Nor is history read: its times would be misplaced.
+    assert fake.history_queries == []
 
+    # Asked again with back-off: at the second poll.
+    await tick(hass, freezer, 30)
     await tick(hass, freezer, 30)
     assert hass.states.get(GARAGE_SWITCH).state == STATE_ON
     assert [f["door_state"] for f in fired] == ["open"]
     await tick(hass, freezer, 30)
     assert len(fired) == 1
+    assert fake.history_queries
+
+
+async def test_settings_never_read_home_assistant_zone_stands_in(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    fake: FakeParqEx,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """ParqEx refuses its settings every time: after 3 tries Home Assistant's zone,
+    a repair that says so, held pushes applied; the repair goes once ParqEx answers.
+    """
+    fake.fail("user-info", *(Fault(502) for _ in range(3)))
+    hass.config_entries.async_update_entry(
+        config_entry, options={CONF_WEBHOOK_KEY: WEBHOOK_KEY}
+    )
+    await set_up(hass, config_entry)
+    assert (
+        await deliver(hass_client_no_auth, door_change(GARAGE, "OPEN"))
+    ).status == 200
+    issue_id = f"time_zone_assumed_{config_entry.entry_id}"
+    settings_asked = []
+    for _ in range(6):
+        await tick(hass, freezer, 30)
+        settings_asked.append(fake.calls["user-info"])
+    # Tried at set-up, then at the 2nd and the 6th poll.
+    assert settings_asked == [1, 2, 2, 2, 2, 3]
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_placeholders["time_zone"] == "US/Pacific"
+    assert hass.states.get(GARAGE_SWITCH).state == STATE_ON
+    assert fake.history_queries
+
+    for _ in range(20):
+        await tick(hass, freezer, 30)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
 
 
 # Rule 3: one command at a time per access point.

@@ -13,6 +13,7 @@ from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
     entity_registry as er,
+    issue_registry as ir,
 )
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
@@ -173,6 +174,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> b
         await runtime.webhook.deliveries.async_flush()
     if unloaded:
         async_delete_push_issue(hass, entry)
+        ir.async_delete_issue(hass, DOMAIN, runtime.coordinator.zone_issue_id)
         runtime.push_health.async_stop()
     return unloaded
 

@@ -131,10 +131,22 @@ class ParqExClient:
         self._path_choice: dict[str, int] = {}
         self._method_choice: dict[str, str] = {}
         # ParqEx's times have no zone: they are in the account's (see user settings).
-        self.time_zone: tzinfo = UTC
+        self._time_zone: tzinfo = UTC
         self._doors_parsed: DoorCache = {}
         # Whether ParqEx answers `history_type=device` (None: not asked yet).
         self._device_history: bool | None = None
+
+    @property
+    def time_zone(self) -> tzinfo:
+        """The zone ParqEx's times are read in (the account's, once known)."""
+        return self._time_zone
+
+    @time_zone.setter
+    def time_zone(self, zone: tzinfo) -> None:
+        if zone != self._time_zone:
+            # Door entries parsed in the old zone are parsed again.
+            self._doors_parsed.clear()
+        self._time_zone = zone
 
     @property
     def fallbacks_in_use(self) -> dict[str, str]:

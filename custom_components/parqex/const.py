@@ -19,6 +19,9 @@ DEFAULT_RATE_LIMIT_BACKOFF: Final = timedelta(minutes=1)
 # Honour ParqEx's Retry-After, but never stop polling for longer than this.
 MAX_RATE_LIMIT_BACKOFF: Final = timedelta(hours=1)
 
+# Failed attempts to read the account's time zone before Home Assistant's stands in.
+SETTINGS_ATTEMPTS: Final = 3
+
 # After a restart, announce events missed while Home Assistant was down, this far back.
 HISTORY_CATCH_UP_DAYS: Final = 7
 # ParqEx may record an event after a later one: events dated this much before

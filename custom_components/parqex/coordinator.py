@@ -8,13 +8,14 @@ ParqEx asks us to.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 import logging
 from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -28,6 +29,7 @@ from .const import (
     FAST_POLL_INTERVAL,
     MAX_RATE_LIMIT_BACKOFF,
     POLL_INTERVAL,
+    SETTINGS_ATTEMPTS,
 )
 from .devices import async_follow_controllers
 from .errors import ParqExAuthError, ParqExError, ParqExRateLimitedError
@@ -70,19 +72,26 @@ class ParqExCoordinator(DataUpdateCoordinator[None]):
         self._fast_poll_until: datetime | None = None
         self._synced = False
         self.settings: UserSettings | None = None
+        # Asking for the settings (the zone): attempts, and polls until the next.
+        self._settings_attempts = 0
+        self._polls_to_settings = 0
         # ParqEx answers polls with "too many requests" (logged once).
         self.rate_limited = False
 
     async def _async_setup(self) -> None:
-        """Learn the account's time zone, then read what earlier runs announced."""
+        """Learn the account's time zone (it says where ParqEx's times are)."""
         await self._async_read_settings()
-        await self._history.announced.async_load(self.client.time_zone)
 
     async def _async_read_settings(self) -> None:
-        """Learn the account's time zone; until then ParqEx's times are read as UTC.
+        """Learn the account's time zone.
 
-        Tried before the first `sync`, and again before each until it is known.
+        Until it is known, no history is read and no push is applied (their
+        times would be misplaced). Tried before the first `sync`, then with
+        back-off; after 3 failures Home Assistant's own zone stands in, with a
+        repair saying so, and ParqEx is still asked now and then.
         """
+        self._settings_attempts += 1
+        self._polls_to_settings = min(2**self._settings_attempts, 32)
         try:
             settings = await self.client.async_get_user_settings()
         except ParqExAuthError as err:
@@ -91,6 +100,11 @@ class ParqExCoordinator(DataUpdateCoordinator[None]):
             ) from err
         except ParqExError as err:
             _LOGGER.debug("ParqEx settings not read yet: %s", err)
+            if (
+                self._settings_attempts >= SETTINGS_ATTEMPTS
+                and not self._states.time_zone_known
+            ):
+                await self._async_assume_home_assistant_zone()
             return
         self.settings = settings
         zone = dt_util.get_time_zone(settings.time_zone) if settings.time_zone else None
@@ -99,8 +113,42 @@ class ParqExCoordinator(DataUpdateCoordinator[None]):
                 "ParqEx time zone %s is unknown; reading times as UTC",
                 settings.time_zone,
             )
-        self.client.time_zone = zone or dt_util.UTC
-        self._states.set_time_zone_known()
+        ir.async_delete_issue(self.hass, DOMAIN, self.zone_issue_id)
+        await self._async_zone_known(zone or dt_util.UTC)
+
+    async def _async_assume_home_assistant_zone(self) -> None:
+        zone = dt_util.get_default_time_zone()
+        _LOGGER.warning(
+            "ParqEx did not share the account's time zone; reading its times in"
+            " Home Assistant's (%s) until it does",
+            zone,
+        )
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            self.zone_issue_id,
+            is_fixable=False,
+            is_persistent=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="time_zone_assumed",
+            translation_placeholders={
+                "account": self.config_entry.title,
+                "time_zone": str(zone),
+            },
+        )
+        await self._async_zone_known(zone)
+
+    async def _async_zone_known(self, zone: tzinfo) -> None:
+        self.client.time_zone = zone
+        if not self._states.time_zone_known:
+            # What earlier runs announced (version 1 stored local times).
+            await self._history.announced.async_load(zone)
+            self._states.set_time_zone_known()
+
+    @property
+    def zone_issue_id(self) -> str:
+        """The repair issue raised while Home Assistant's zone stands in."""
+        return f"time_zone_assumed_{self.config_entry.entry_id}"
 
     def account_today(self) -> date:
         """Today in the account's time zone (ParqEx's history is asked by date)."""
@@ -110,7 +158,9 @@ class ParqExCoordinator(DataUpdateCoordinator[None]):
         """Fetch `sync`; set the next interval from rate limits and pending commands."""
         self._history.hold()
         if self.settings is None and self._synced:
-            await self._async_read_settings()
+            self._polls_to_settings -= 1
+            if self._polls_to_settings <= 0:
+                await self._async_read_settings()
         requested_at = dt_util.utcnow()
         try:
             controllers = await self.client.async_get_controllers(

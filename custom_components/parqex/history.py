@@ -113,9 +113,12 @@ class AnnouncedHistory:
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.history"
         )
         self._doors: dict[str, _DoorLog] = {}
+        # Read once the account's time zone is known; never written before.
+        self._loaded = False
 
     async def async_load(self, zone: tzinfo) -> None:
         """Read what earlier runs announced; local times of version 1 in `zone`."""
+        self._loaded = True
         stored = await self._store.async_load() or {}
         legacy = self._store.legacy
         for door_id, raw in stored.items():
@@ -250,8 +253,9 @@ class AnnouncedHistory:
         }
 
     async def async_flush(self) -> None:
-        """Write pending changes now (on unload)."""
-        await self._store.async_save(self._data())
+        """Write pending changes now (on unload); nothing if never read."""
+        if self._loaded:
+            await self._store.async_save(self._data())
 
 
 def _parse(value: Any, legacy_zone: tzinfo | None = None) -> datetime | None:
@@ -341,8 +345,11 @@ class AccessHistoryReader:
     async def async_read(self, states: AccessPointStates, today: date) -> None:
         """Read what is pending, then the controllers due; announce what is new.
 
-        Access points ParqEx no longer lists are not asked about.
+        Access points ParqEx no longer lists are not asked about. Nothing is
+        read before the account's time zone is known (times would be misplaced).
         """
+        if not states.time_zone_known:
+            return
         async with self._lock:
             if await self._async_sweep(states, today):
                 await self._async_read_pending(states.is_listed, today)
