@@ -102,3 +102,35 @@ async def test_every_operation_is_one_entry_naming_who(
     gate = "switch.parqex_controller_088aaa_pedestrian_gate"
     messages = [e.get("message") for e in await _logbook(hass, hass_ws_client, gate)]
     assert "failed attempt to open by Gus Guest (ParqEx Web)" in messages
+
+
+async def test_the_logbook_reads_in_the_order_things_happened(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    hass_ws_client: WebSocketGenerator,
+    fake: FakeParqEx,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Gus's failed attempt, found minutes after Grace's later opening, comes first."""
+    assert await async_setup_component(hass, "logbook", {})
+    hass.config_entries.async_update_entry(
+        config_entry, options={CONF_WEBHOOK_KEY: WEBHOOK_KEY}
+    )
+    await set_up(hass, config_entry)
+    fake.record(GARAGE, "OPEN", user=("", "Gus", "Guest"), success=False, move=False)
+    await tick(hass, freezer, 60)
+    body = door_change(GARAGE, "OPEN", channel="Remote")
+    assert (await deliver(hass_client_no_auth, body)).status == 200
+    for _ in range(10):
+        await tick(hass, freezer, 30)
+    entries = [
+        e
+        for e in await _logbook(hass, hass_ws_client, GARAGE_SWITCH)
+        if "Gus" in e.get("message", "") or "Grace" in e.get("message", "")
+    ]
+    assert [e["message"] for e in entries] == [
+        "failed attempt to open by Gus Guest (ParqEx Web)",
+        "opened by Grace Hopper (Remote)",
+    ]
+    assert entries[0]["when"] < entries[1]["when"]

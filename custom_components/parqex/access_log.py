@@ -309,7 +309,15 @@ class AccessLog:
     def _log(self, door_id: str, record: AccessRecord, context: Context | None) -> None:
         """Log an access event ParqEx recorded."""
         self.logged += 1
-        self._fire(door_id, record.kind, record.data(), context, record.event.door_name)
+        self._fire(
+            door_id,
+            record.kind,
+            record.data(),
+            context,
+            record.event.door_name,
+            # The logbook reads in the order things happened, not were learned.
+            record.event.toggled_at,
+        )
 
     def _fire(
         self,
@@ -318,6 +326,7 @@ class AccessLog:
         data: dict[str, Any],
         context: Context | None,
         door_name: str = "",
+        at: datetime | None = None,
     ) -> None:
         """Fire the event the logbook describes, on the access point's switch."""
         access_point = self._entry.runtime_data.states.access_points.get(door_id)
@@ -335,6 +344,7 @@ class AccessLog:
                 **data,
             },
             context=context,
+            time_fired=None if at is None else at.timestamp(),
         )
 
     def _data(self) -> _Stored:
