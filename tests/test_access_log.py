@@ -14,7 +14,10 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    mock_restore_cache,
+)
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.parqex.const import (
@@ -26,7 +29,7 @@ from custom_components.parqex.const import (
 )
 from custom_components.parqex.diagnostics import async_get_config_entry_diagnostics
 from homeassistant.auth.models import User
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.core import Context, HomeAssistant, State
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
@@ -536,3 +539,25 @@ async def test_no_push_no_repair(
     assert not [i for i in issue_registry.issues.values() if i.domain == DOMAIN]
     diagnostics = await async_get_config_entry_diagnostics(hass, loaded_entry)
     assert diagnostics["push"]["health"]["missed"] == 0
+
+
+async def test_last_operated_by_comes_back_from_the_integrations_own_store(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A power cut after Grace's opening: Home Assistant's restore state (saved
+    every 15 minutes) still says Gus; the access log's own store says Grace.
+    """
+    fake.record(GARAGE, "OPEN", user=GRACE)
+    await tick(hass, freezer, 30)
+    assert hass.states.get(GARAGE_LAST).state == "Grace Hopper"
+    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    mock_restore_cache(
+        hass,
+        [State(GARAGE_LAST, "Gus Guest", {"channel": "Remote", "success": True})],
+    )
+    await set_up(hass, loaded_entry)
+    last = hass.states.get(GARAGE_LAST)
+    assert (last.state, last.attributes["channel"]) == ("Grace Hopper", "ParqEx Web")

@@ -116,6 +116,7 @@ class _Command:
 class _Stored(TypedDict, total=False):
     users: dict[str, str]
     newest: dict[str, str]
+    shown: dict[str, dict[str, Any]]
 
 
 @dataclass(slots=True)
@@ -124,6 +125,9 @@ class _Memory:
     users: dict[str, str] = field(default_factory=dict)
     # Access point -> time of the newest event its entities show.
     newest: dict[str, datetime] = field(default_factory=dict)
+    # Access point -> what "last operated by" shows (restored from here, saved
+    # within seconds: Home Assistant's own restore state is saved every 15 min).
+    shown: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class AccessLog:
@@ -152,6 +156,11 @@ class AccessLog:
         for door_id, text in (stored.get("newest") or {}).items():
             if isinstance(text, str) and (at := dt_util.parse_datetime(text)):
                 self._memory.newest[door_id] = at
+        self._memory.shown = {
+            door_id: dict(data)
+            for door_id, data in (stored.get("shown") or {}).items()
+            if isinstance(data, dict) and door_id in self._memory.newest
+        }
 
     async def async_flush(self) -> None:
         """Write pending changes now (on unload)."""
@@ -169,6 +178,10 @@ class AccessLog:
     def newest(self, door_id: str) -> datetime | None:
         """Time of the newest event the access point's entities show."""
         return self._memory.newest.get(door_id)
+
+    def shown(self, door_id: str) -> dict[str, Any] | None:
+        """Return the newest access event's data ("last operated by" shows it)."""
+        return self._memory.shown.get(door_id)
 
     def note_command(
         self,
@@ -220,6 +233,7 @@ class AccessLog:
         if not shown or newest is None:
             return
         self._memory.newest[door_id] = newest
+        self._memory.shown[door_id] = shown[-1].data()
         self._store.async_delay_save(self._data, SAVE_DELAY)
         async_dispatcher_send(
             self._hass, access_record_signal(self._entry.entry_id, door_id), shown
@@ -247,6 +261,8 @@ class AccessLog:
                     None,
                     identified=True,
                 )
+                self._memory.shown[door_id] = record.data()
+                self._store.async_delay_save(self._data, SAVE_DELAY)
                 async_dispatcher_send(
                     self._hass,
                     access_record_signal(self._entry.entry_id, door_id),
@@ -353,6 +369,7 @@ class AccessLog:
             "newest": {
                 door_id: at.isoformat() for door_id, at in self._memory.newest.items()
             },
+            "shown": dict(self._memory.shown),
         }
 
     def diagnostics(self) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -177,19 +177,28 @@ class ParqExLastOperatedBy(ParqExAccessPointEntity, RestoreSensor):
     async def async_added_to_hass(self) -> None:
         """Restore who it was, then listen for the access point's newest events."""
         await super().async_added_to_hass()
-        if (last := await self.async_get_last_sensor_data()) is not None:
-            self._attr_native_value = last.native_value
-        if (state := await self.async_get_last_state()) is not None:
-            self._attr_extra_state_attributes = {
-                key: state.attributes.get(key) for key in _ATTRIBUTES
-            }
+        if (
+            shown := self._entry.runtime_data.access_log.shown(self.door_id)
+        ) is not None:
+            self._show(shown)
+        else:
+            # Saved by an earlier version: Home Assistant's restore state.
+            if (last := await self.async_get_last_sensor_data()) is not None:
+                self._attr_native_value = last.native_value
+            if (state := await self.async_get_last_state()) is not None:
+                self._attr_extra_state_attributes = {
+                    key: state.attributes.get(key) for key in _ATTRIBUTES
+                }
+        self._shown = self._view()
         self.async_listen_access_records(self._handle_records)
+
+    def _show(self, data: Mapping[str, Any]) -> None:
+        self._attr_native_value = who(self.hass, data)
+        self._attr_extra_state_attributes = {key: data.get(key) for key in _ATTRIBUTES}
 
     @callback
     def _handle_records(self, records: list[AccessRecord]) -> None:
-        data = records[-1].data()
-        self._attr_native_value = who(self.hass, data)
-        self._attr_extra_state_attributes = {key: data[key] for key in _ATTRIBUTES}
+        self._show(records[-1].data())
         self._async_show()
 
 
