@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from homeassistant.components.automation.config import AUTOMATION_BLUEPRINT_SCHEMA
 from homeassistant.components.blueprint.models import Blueprint
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.setup import async_setup_component
 from homeassistant.util.yaml import load_yaml_dict
 
@@ -159,7 +159,9 @@ async def test_open_on_arrival_only_when_confirmed(
     asked = async_mock_service(hass, "notify", "mobile_app_adas_phone")
     away = {"latitude": 10.0, "longitude": 10.0}
     home = {"latitude": hass.config.latitude, "longitude": hass.config.longitude}
-    hass.states.async_set("person.ada", "not_home", away)
+    ada = await hass.auth.async_create_user("Ada")
+    mallory = await hass.auth.async_create_user("Mallory")
+    hass.states.async_set("person.ada", "not_home", {**away, "user_id": ada.id})
     await _automation(
         hass,
         "open_on_arrival",
@@ -172,7 +174,7 @@ async def test_open_on_arrival_only_when_confirmed(
     )
 
     # No answer in time: nothing opens.
-    hass.states.async_set("person.ada", "home", home)
+    hass.states.async_set("person.ada", "home", {**home, "user_id": ada.id})
     await _settle(hass)
     assert len(asked) == 1
     assert asked[0].data["title"] == "Open ParqEx controller 08848D Garage?"
@@ -180,8 +182,8 @@ async def test_open_on_arrival_only_when_confirmed(
     assert fake.toggles == []
 
     # Back again, and Ada taps Open: ParqEx is asked to open.
-    hass.states.async_set("person.ada", "not_home", away)
-    hass.states.async_set("person.ada", "home", home)
+    hass.states.async_set("person.ada", "not_home", {**away, "user_id": ada.id})
+    hass.states.async_set("person.ada", "home", {**home, "user_id": ada.id})
     await _settle(hass)
     assert len(asked) == 2
     (button,) = asked[1].data["data"]["actions"]
@@ -189,9 +191,21 @@ async def test_open_on_arrival_only_when_confirmed(
     hass.bus.async_fire(
         "mobile_app_notification_action",
         {"action": asked[0].data["data"]["actions"][0]["action"]},
+        context=Context(user_id=ada.id),
     )
+    # Someone else who answers, or an event without a user, opens nothing.
+    for context in (Context(user_id=mallory.id), Context()):
+        hass.bus.async_fire(
+            "mobile_app_notification_action",
+            {"action": button["action"]},
+            context=context,
+        )
     await _settle(hass)
     assert fake.toggles == []
-    hass.bus.async_fire("mobile_app_notification_action", {"action": button["action"]})
+    hass.bus.async_fire(
+        "mobile_app_notification_action",
+        {"action": button["action"]},
+        context=Context(user_id=ada.id),
+    )
     await _settle(hass)
     assert fake.toggles == [(GARAGE, "OPEN")]
