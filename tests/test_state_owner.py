@@ -54,7 +54,7 @@ from .fake_parqex import (
     FakeParqEx,
     Fault,
 )
-from .helpers import fired_events, set_up, tick
+from .helpers import fired_events, logged_events, set_up, tick
 from .push_helpers import deliver, door_change
 
 pytestmark = [
@@ -185,6 +185,15 @@ async def test_an_undated_delivery_never_moves_a_state(
     assert fake.calls["sync"] == 1
     # ParqEx says the garage is still closed: it stays off.
     assert hass.states.get(GARAGE_SWITCH).state == STATE_OFF
+
+    # The change it told of, once ParqEx's history dates it: logged once.
+    logged = logged_events(hass)
+    fake.record(GARAGE, "OPEN", user=GRACE, at=fake.now() - timedelta(seconds=1))
+    for _ in range(10):
+        await tick(hass, freezer, 30)
+    assert [(e["event_type"], e["user_name"]) for e in logged] == [
+        ("opened", "Grace Hopper")
+    ]
 
 
 async def test_pushes_wait_for_the_time_zone(

@@ -253,20 +253,22 @@ class ParqExWebhook:
         event = delivery.toggle_event(received_at)
         if event is None or delivery.door_id is None or delivery.door_state is None:
             return
-        if delivery.occurred_at is None:
-            # Undated: it cannot be placed against what ParqEx reported, so it
-            # never moves a state; `sync` says where the door is now.
-            known = event.door_id in runtime.states.access_points
-            if known:
-                self._entry.async_create_background_task(
-                    self._hass,
-                    runtime.coordinator.async_request_refresh(),
-                    "parqex refresh for an undated delivery",
-                )
-        else:
-            known = runtime.states.apply_push(
-                event.door_id, delivery.door_state, event.toggled_at, received_at
+        if delivery.occurred_at is None and (
+            event.door_id in runtime.states.access_points
+        ):
+            # Undated: it cannot be placed in time, so it neither moves a state
+            # nor is logged (dated by its arrival, it would be logged again when
+            # history gives its time); `sync` and then history tell both.
+            self.counts["door_changes"] += 1
+            self._entry.async_create_background_task(
+                self._hass,
+                runtime.coordinator.async_request_refresh(),
+                "parqex refresh for an undated delivery",
             )
+            return
+        known = delivery.occurred_at is not None and runtime.states.apply_push(
+            event.door_id, delivery.door_state, event.toggled_at, received_at
+        )
         if known:
             runtime.push_health.pushed(event.door_id, event.toggled_at)
             runtime.history.announce_pushed(event)
