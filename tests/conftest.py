@@ -29,6 +29,7 @@ from .develop_helpers import Develop
 from .fake_parqex import (
     CLIENT_ID,
     CLIENT_SECRET,
+    GRACE,
     USER_ID,
     WEBHOOK_ID,
     WEBHOOK_KEY,
@@ -167,3 +168,23 @@ def develop(socket_enabled: None, tmp_path: Path) -> Generator[Develop]:
         yield running
     finally:
         running.close()
+
+
+@pytest.fixture
+async def second_account(
+    hass: HomeAssistant, fake: FakeParqEx, loaded_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """Grace's own ParqEx account, loaded beside the first: it shares the garage."""
+    token: dict[str, Any] = fake.issue_tokens()
+    token["expires_at"] = 2**31
+    second = MockConfigEntry(
+        domain=DOMAIN,
+        title="Grace Hopper",
+        unique_id=GRACE[0],
+        version=1,
+        minor_version=3,
+        data={"auth_implementation": DOMAIN, "token": token, "webhook_id": "f" * 64},
+    )
+    second.add_to_hass(hass)
+    await set_up(hass, second)
+    return second

@@ -93,3 +93,19 @@ async def until(condition: Callable[[], bool], what: str, within: float = 5.0) -
             return
         await asyncio.sleep(0.01)
     raise AssertionError(f"{what}: not within {within} s")
+
+
+async def spin_until(condition: Callable[[], bool]) -> None:
+    """Let the loop run (time stands still) until `condition()` holds."""
+    for _ in range(1000):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("never happened")
+
+
+async def turn(hass: HomeAssistant, service: str, entity_id: str) -> None:
+    """Turn a switch on or off as a user does, waiting for the answer."""
+    await hass.services.async_call(
+        "switch", service, {"entity_id": entity_id}, blocking=True
+    )

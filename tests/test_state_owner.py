@@ -54,7 +54,7 @@ from .fake_parqex import (
     FakeParqEx,
     Fault,
 )
-from .helpers import fired_events, logged_events, set_up, tick
+from .helpers import fired_events, logged_events, set_up, spin_until, tick, turn
 from .push_helpers import deliver, door_change
 
 pytestmark = [
@@ -64,21 +64,6 @@ pytestmark = [
 
 GARAGE_CHANGED = "sensor.parqex_controller_08848d_garage_last_changed"
 GARAGE_HELD_OPEN = "binary_sensor.parqex_controller_08848d_garage_held_open"
-
-
-async def _until(condition: Any) -> None:
-    """Let the loop run (time stands still) until `condition()` holds."""
-    for _ in range(1000):
-        if condition():
-            return
-        await asyncio.sleep(0)
-    raise AssertionError("never happened")
-
-
-async def _turn(hass: HomeAssistant, service: str, entity_id: str) -> None:
-    await hass.services.async_call(
-        "switch", service, {"entity_id": entity_id}, blocking=True
-    )
 
 
 # Rule 1: merge by ParqEx's time in UTC; a sync asked before a push never undoes it.
@@ -98,7 +83,7 @@ async def test_a_sync_in_flight_never_undoes_a_push(
     poll = hass.async_create_task(
         pushing_entry.runtime_data.coordinator.async_refresh()
     )
-    await _until(lambda: fake.calls["sync"] == 1)
+    await spin_until(lambda: fake.calls["sync"] == 1)
 
     fake.record(GARAGE, "OPEN", user=GRACE)
     response = await deliver(hass_client_no_auth, door_change(GARAGE, "OPEN"))
@@ -274,9 +259,9 @@ async def test_two_commands_started_together_reach_parqex_once(
 ) -> None:
     """The guard is taken before ParqEx is asked: the second is refused."""
     fake.hold["toggle"] = asyncio.Event()
-    opening = hass.async_create_task(_turn(hass, "turn_on", GARAGE_SWITCH))
-    closing = hass.async_create_task(_turn(hass, "turn_off", GARAGE_SWITCH))
-    await _until(lambda: fake.calls["toggle"] == 1)
+    opening = hass.async_create_task(turn(hass, "turn_on", GARAGE_SWITCH))
+    closing = hass.async_create_task(turn(hass, "turn_off", GARAGE_SWITCH))
+    await spin_until(lambda: fake.calls["toggle"] == 1)
     fake.hold["toggle"].set()
     results = await asyncio.gather(opening, closing, return_exceptions=True)
 
@@ -292,8 +277,8 @@ async def test_a_refused_command_gives_the_guard_back(
     """ParqEx did not take it: the user may try again at once."""
     fake.fail("toggle", Fault(500))
     with pytest.raises(Exception, match="operate"):
-        await _turn(hass, "turn_on", GARAGE_SWITCH)
-    await _turn(hass, "turn_on", GARAGE_SWITCH)
+        await turn(hass, "turn_on", GARAGE_SWITCH)
+    await turn(hass, "turn_on", GARAGE_SWITCH)
     assert fake.toggles == [(GARAGE, "OPEN")]
 
 
@@ -308,7 +293,7 @@ async def test_a_close_shows_only_once_parqex_reports_it(
 ) -> None:
     """An obstructed gate: accepted, never closed; the switch stays on."""
     fake.travel_syncs = 10**6
-    await _turn(hass, "turn_off", KITTY_SWITCH)
+    await turn(hass, "turn_off", KITTY_SWITCH)
     state = hass.states.get(KITTY_SWITCH)
     assert state.state == STATE_ON
     assert state.attributes["close_pending"] is True
@@ -325,7 +310,7 @@ async def test_a_close_never_confirmed_ends_with_a_warning(
 ) -> None:
     """After the fast polling, the warning; what ParqEx reports stays shown."""
     fake.travel_syncs = 10**6
-    await _turn(hass, "turn_off", KITTY_SWITCH)
+    await turn(hass, "turn_off", KITTY_SWITCH)
     for _ in range(14):
         await tick(hass, freezer, 5)
     state = hass.states.get(KITTY_SWITCH)
@@ -341,7 +326,7 @@ async def test_a_confirmed_close_turns_the_switch_off(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """ParqEx reports CLOSED: off, and the close is no longer pending."""
-    await _turn(hass, "turn_off", KITTY_SWITCH)
+    await turn(hass, "turn_off", KITTY_SWITCH)
     assert hass.states.get(KITTY_SWITCH).state == STATE_ON
     await tick(hass, freezer, 5)
     await tick(hass, freezer, 5)
@@ -605,27 +590,12 @@ async def test_unload_stops_deliveries_before_anything_else(
 
 async def test_two_accounts_that_share_a_door_both_have_it(
     hass: HomeAssistant,
-    fake: FakeParqEx,
     loaded_entry: MockConfigEntry,
+    second_account: MockConfigEntry,
     entity_registry: er.EntityRegistry,
 ) -> None:
     """A second ParqEx user with access to the same garage gets its own entities."""
-    token: dict[str, Any] = fake.issue_tokens()
-    token["expires_at"] = 2**31
-    second = MockConfigEntry(
-        domain=DOMAIN,
-        title="Grace Hopper",
-        unique_id=GRACE[0],
-        version=1,
-        minor_version=3,
-        data={
-            "auth_implementation": DOMAIN,
-            "token": token,
-            "webhook_id": "f" * 64,
-        },
-    )
-    second.add_to_hass(hass)
-    await set_up(hass, second)
+    second = second_account
     assert second.state is ConfigEntryState.LOADED
     garages = [
         entry
