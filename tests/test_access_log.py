@@ -561,3 +561,63 @@ async def test_last_operated_by_comes_back_from_the_integrations_own_store(
     await set_up(hass, loaded_entry)
     last = hass.states.get(GARAGE_LAST)
     assert (last.state, last.attributes["channel"]) == ("Grace Hopper", "ParqEx Web")
+
+
+# Faults the suite once missed: each assertion here catches one.
+
+
+async def test_a_failed_attempt_fires_once_however_many_sweeps_follow(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A failed attempt at the keypad (no ParqEx user) is the newest event: it
+    fires once, not at each sweep, and the newest time shown is saved (a restart
+    must not show it again).
+    """
+    fired = fired_events(hass, GARAGE_EVENT)
+    fake.record(GARAGE, "CLOSED", user=("", "", ""), channel="Keypad", success=False)
+    for _ in range(60):
+        await tick(hass, freezer, 30)
+    assert [f["event_type"] for f in fired] == ["failed"]
+    stored = hass_storage[f"{DOMAIN}.{loaded_entry.entry_id}.access_log"]["data"]
+    assert GARAGE in stored["newest"]
+
+
+async def test_only_authenticated_deliveries_clear_the_repair_and_restart_the_count(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    fake: FakeParqEx,
+    pushing_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A delivery with a wrong key clears nothing; a real one restarts the count."""
+    issue_id = f"deliveries_missing_{pushing_entry.entry_id}"
+
+    async def _missed(states: tuple[str, ...]) -> None:
+        for state in states:
+            fake.record(GARAGE, state, user=GRACE)
+            for _ in range(3):
+                await tick(hass, freezer, 30)
+
+    await _missed(("OPEN", "CLOSED", "OPEN"))
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    forged = await deliver(
+        hass_client_no_auth,
+        door_change(GARAGE, "CLOSED"),
+        headers={"X-ParqEx-Api-Key": "not-the-key-at-all-0000"},
+    )
+    assert forged.status == 401
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+
+    await deliver(hass_client_no_auth, door_change(GATE, "OPEN"))
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    # Two misses after a delivery are not three in a row.
+    await _missed(("CLOSED", "OPEN"))
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    await _missed(("CLOSED",))
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
