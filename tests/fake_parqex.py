@@ -85,6 +85,7 @@ class FakeParqEx:
         self.device_history = True
         # Controllers whose history ParqEx answers "not found" (offline, unshared).
         self.device_history_not_found: set[str] = set()
+        self.history_oldest_first = False
         # Answers held back, once made, until the test sets the event: a request
         # in flight while something else happens.
         self.hold: dict[str, asyncio.Event] = {}
@@ -305,10 +306,13 @@ class FakeParqEx:
             }
         else:
             doors = {query.get("door_id", "")}
-        # ParqEx returns newest first here; the integration must not rely on order.
+        # ParqEx returns newest first here (unless told otherwise); the
+        # integration must not rely on order.
         events = [
             event
-            for event in reversed(self.history)
+            for event in (
+                self.history if self.history_oldest_first else reversed(self.history)
+            )
             # Malformed entries (tests add some) are returned for every door.
             if not isinstance(event, dict)
             or (

@@ -494,6 +494,8 @@ async def test_deliveries_that_stop_raise_a_repair_until_one_arrives(
     issue = issue_registry.async_get_issue(DOMAIN, issue_id)
     assert issue is not None
     assert issue.translation_key == "deliveries_missing"
+    # Its dialog leads to the fix: the address to send ParqEx, the key.
+    assert issue.is_fixable
     diagnostics = await async_get_config_entry_diagnostics(hass, pushing_entry)
     assert diagnostics["push"]["health"]["missed"] == 3
 
@@ -522,6 +524,34 @@ async def test_each_undelivered_change_counts(
     assert diagnostics["push"]["health"]["missed"] == 3
     issue_id = f"deliveries_missing_{pushing_entry.entry_id}"
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+
+
+async def test_a_push_dated_the_second_polling_found_is_no_miss(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    fake: FakeParqEx,
+    pushing_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Pushed and polled at the same second, whichever came first: delivered."""
+    # Polled first last: no later delivery may clear what it left waiting.
+    for state, push_first in (("OPEN", True), ("CLOSED", False)):
+        at = dt_util.utcnow()
+        fake.record(GARAGE, state, user=GRACE)
+        if push_first:
+            await deliver(hass_client_no_auth, door_change(GARAGE, state, at=at))
+        await tick(hass, freezer, 30)
+        if not push_first:
+            await deliver(hass_client_no_auth, door_change(GARAGE, state, at=at))
+        await tick(hass, freezer, 30)
+    for _ in range(4):
+        await tick(hass, freezer, 30)
+    diagnostics = await async_get_config_entry_diagnostics(hass, pushing_entry)
+    assert diagnostics["push"]["health"] == {
+        "missed": 0,
+        "missed_in_a_row": 0,
+        "waiting": 0,
+    }
 
 
 async def test_no_push_no_repair(

@@ -6,29 +6,42 @@ import json
 import logging
 
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 from pytest_homeassistant_custom_component.typing import (
     ClientSessionGenerator,
     WebSocketGenerator,
 )
 
-from custom_components.parqex.const import DOMAIN
+from custom_components.parqex.const import (
+    CONF_ALLOWED_USERS,
+    CONF_PEOPLE,
+    CONF_WEBHOOK_KEY,
+    DOMAIN,
+)
 from custom_components.parqex.urls import parqex_urls
 from homeassistant.config_entries import SOURCE_USER
+from homeassistant.const import STATE_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import config_entry_oauth2_flow
+from homeassistant.helpers import config_entry_oauth2_flow, issue_registry as ir
+from homeassistant.setup import async_setup_component
 
 from .fake_parqex import (
     CLIENT_ID,
     CLIENT_SECRET,
+    GRACE,
+    KITTY,
+    KITTY_SWITCH,
     PIN_CODE,
     USER_ID,
     WEBHOOK_ID,
+    WEBHOOK_KEY,
     FakeParqEx,
     Fault,
 )
 from .flow_helpers import REDIRECT_URI, authorize_query, return_from_parqex
+from .helpers import set_up
+from .push_helpers import KEY_HEADER, door_change
 
 pytestmark = pytest.mark.usefixtures("credentials", "current_request_with_host")
 
@@ -385,3 +398,98 @@ async def test_application_credentials_dialog_explains_redirect(
         "description_placeholders"
     ]
     assert placeholders["redirect_url"] == "https://my.home-assistant.io/redirect/oauth"
+
+
+async def test_added_again_says_push_is_off_and_its_repair_fixes_it(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    hass_client_no_auth: ClientSessionGenerator,
+    hass_admin_user: MockUser,
+    fake: FakeParqEx,
+    config_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Deleted with push on and a list of who may operate, then added again: the
+    list stays, the sign-in says push is off, and the repair's dialog shows the
+    new address and takes the key (push works again).
+    """
+    assert await async_setup_component(hass, "repairs", {})
+    await hass.config.async_update(external_url="https://doors.example.org")
+    kept = {
+        CONF_ALLOWED_USERS: [hass_admin_user.id],
+        CONF_PEOPLE: {GRACE[0]: "person.grace"},
+    }
+    hass.config_entries.async_update_entry(
+        config_entry, options={CONF_WEBHOOK_KEY: WEBHOOK_KEY, **kept}
+    )
+    await set_up(hass, config_entry)
+    assert await hass.config_entries.async_remove(config_entry.entry_id)
+
+    result = await return_from_parqex(hass, hass_client_no_auth, await _start(hass))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["description"] == "push_off_people_kept"
+    entry = result["result"]
+    await hass.async_block_till_done()
+    assert entry.options == kept
+    webhook_id = entry.data["webhook_id"]
+    assert webhook_id != WEBHOOK_ID
+    issue_id = f"push_off_{entry.entry_id}"
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.is_fixable
+    assert issue.translation_key == "push_off"
+
+    # The repair's dialog, as the frontend opens it.
+    client = await hass_client()
+    response = await client.post(
+        "/api/repairs/issues/fix", json={"handler": DOMAIN, "issue_id": issue_id}
+    )
+    form = await response.json()
+    assert form["step_id"] == "address"
+    placeholders = form["description_placeholders"]
+    assert placeholders["webhook_url"] == (
+        f"https://doors.example.org/api/webhook/{webhook_id}"
+    )
+    assert placeholders["client_id"] == CLIENT_ID
+    response = await client.post(
+        f"/api/repairs/issues/fix/{form['flow_id']}", json={"webhook_key": "short"}
+    )
+    form = await response.json()
+    assert form["errors"] == {"webhook_key": "key_too_short"}
+    response = await client.post(
+        f"/api/repairs/issues/fix/{form['flow_id']}",
+        json={"webhook_key": WEBHOOK_KEY},
+    )
+    assert (await response.json())["type"] == "create_entry"
+    assert entry.options == {CONF_WEBHOOK_KEY: WEBHOOK_KEY, **kept}
+    assert "push_to_renew" not in entry.data
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+    # ParqEx delivers to the new address: the change shows at once.
+    push = await hass_client_no_auth()
+    response = await push.post(
+        f"/api/webhook/{webhook_id}",
+        json=door_change(KITTY, "OPEN"),
+        headers={KEY_HEADER: WEBHOOK_KEY},
+    )
+    assert response.status == 200
+    await hass.async_block_till_done()
+    assert hass.states.get(KITTY_SWITCH).state == STATE_ON
+
+
+async def test_added_again_without_push_or_list_starts_fresh(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    fake: FakeParqEx,
+    config_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Nothing set up before: nothing kept, nothing to repair."""
+    await set_up(hass, config_entry)
+    assert await hass.config_entries.async_remove(config_entry.entry_id)
+    result = await return_from_parqex(hass, hass_client_no_auth, await _start(hass))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["description"] is None
+    assert result["result"].options == {}
+    await hass.async_block_till_done()
+    assert [i for i in issue_registry.issues.values() if i.domain == DOMAIN] == []

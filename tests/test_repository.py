@@ -57,7 +57,12 @@ def test_every_translation_key_in_code_is_translated() -> None:
     translations = _json(INTEGRATION / "translations" / "en.json")
     exceptions = translations["exceptions"]
     aborts = translations["config"]["abort"]  # type: ignore[index]
-    code = "\n".join(p.read_text(encoding="utf-8") for p in INTEGRATION.glob("*.py"))
+    # Repair dialogs abort with their issue's own reasons (below).
+    code = "\n".join(
+        p.read_text(encoding="utf-8")
+        for p in INTEGRATION.glob("*.py")
+        if p.name != "repairs.py"
+    )
     used_keys = set(
         re.findall(r'translation_domain=DOMAIN,\s*translation_key="([a-z_]+)"', code)
     )
@@ -71,6 +76,29 @@ def test_every_translation_key_in_code_is_translated() -> None:
     reasons |= set(_OWN_REASONS.values())
     assert reasons <= set(aborts)  # type: ignore[arg-type]
     assert not set(_OWN_REASONS) & set(aborts)  # type: ignore[arg-type]
+
+
+def test_every_fixable_repair_has_its_dialog_translated() -> None:
+    """A repair raised as fixable has the steps, errors and aborts of its dialog."""
+    issues = _json(INTEGRATION / "translations" / "en.json")["issues"]
+    code = "\n".join(p.read_text(encoding="utf-8") for p in INTEGRATION.glob("*.py"))
+    fixable = set(
+        re.findall(
+            r'is_fixable=True,(?:\s*#[^\n]*)?(?:\s*\w+=[^\n]*,)*?\s*'
+            r'translation_key="([a-z_]+)"',
+            code,
+        )
+    )
+    assert fixable == {"push_off", "deliveries_missing"}
+    repairs = (INTEGRATION / "repairs.py").read_text(encoding="utf-8")
+    steps = set(re.findall(r'step_id="([a-z_]+)"', repairs))
+    reasons = set(re.findall(r'reason="([a-z_]+)"', repairs))
+    errors = {"key_too_short"}
+    for key in fixable:
+        flow = issues[key]["fix_flow"]  # type: ignore[index]
+        assert steps <= set(flow["step"])
+        assert reasons <= set(flow["abort"])
+        assert errors <= set(flow["error"])
 
 
 def test_actions_are_described_and_translated() -> None:

@@ -102,16 +102,22 @@ async def test_a_sync_in_flight_never_undoes_a_push(
 
 
 @pytest.mark.freeze_time("2026-11-01 05:55:00+00:00")
+@pytest.mark.parametrize("oldest_first", [False, True], ids=["newest", "oldest"])
 async def test_the_night_the_clocks_go_back(
     hass: HomeAssistant,
     fake: FakeParqEx,
     config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
+    oldest_first: bool,
 ) -> None:
-    """01:50 EDT, then 01:10 EST twenty minutes later: both fire, in order."""
+    """01:50 EDT, then 01:10 EST twenty minutes later: both fire, in order,
+    whichever order ParqEx lists them in (it documents none).
+    """
     fake.settings["data"]["time_zone"] = "America/New_York"
+    fake.history_oldest_first = oldest_first
     await set_up(hass, config_entry)
     fired = fired_events(hass, GARAGE_EVENT)
+    logged = logged_events(hass)
     # 05:50 UTC is 01:50 EDT.
     fake.record(GARAGE, "OPEN", user=GRACE, at=datetime(2026, 11, 1, 1, 50))
     await tick(hass, freezer, 30)
@@ -126,6 +132,50 @@ async def test_the_night_the_clocks_go_back(
     assert [f["toggled_at"] for f in fired] == [
         "2026-11-01T05:50:00+00:00",
         "2026-11-01T06:10:00+00:00",
+    ]
+    assert hass.states.get(GARAGE_CHANGED).state == "2026-11-01T06:10:00+00:00"
+    # An hour on, 01:50 EST has come too: each sweep reads both again, and
+    # neither is taken for news of the hour's second pass.
+    for _ in range(30):
+        await tick(hass, freezer, 150)
+    assert len(logged) == 2
+
+
+@pytest.mark.freeze_time("2026-11-01 06:09:00+00:00")
+@pytest.mark.parametrize("oldest_first", [False, True], ids=["newest", "oldest"])
+async def test_a_push_in_the_repeated_hour_is_logged_once(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    fake: FakeParqEx,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    oldest_first: bool,
+) -> None:
+    """A push at 01:10 EST (the hour's second pass) and its history entry, whose
+    local time happened twice, are one event: logged once, at its own time.
+    """
+    fake.settings["data"]["time_zone"] = "America/New_York"
+    fake.history_oldest_first = oldest_first
+    # The door's only other event today: 01:05 EDT, the hour's first pass.
+    fake.record(GARAGE, "CLOSED", user=GRACE, at=datetime(2026, 11, 1, 1, 5))
+    hass.config_entries.async_update_entry(
+        config_entry, options={CONF_WEBHOOK_KEY: WEBHOOK_KEY}
+    )
+    await set_up(hass, config_entry)
+    logged = logged_events(hass)
+    freezer.move_to("2026-11-01 06:10:00+00:00")
+    fake.record(GARAGE, "OPEN", user=GRACE, at=datetime(2026, 11, 1, 1, 10))
+    assert (
+        await deliver(hass_client_no_auth, door_change(GARAGE, "OPEN"))
+    ).status == 200
+    await hass.async_block_till_done()
+    # Polls, and the 5-minute sweeps, read the entry back from history.
+    for _ in range(12):
+        await tick(hass, freezer, 30)
+
+    assert fake.history_queries
+    assert [(e["door_state"], e["toggled_at"]) for e in logged] == [
+        ("open", "2026-11-01T06:10:00+00:00")
     ]
     assert hass.states.get(GARAGE_CHANGED).state == "2026-11-01T06:10:00+00:00"
 

@@ -33,7 +33,7 @@ from .fake_parqex import (
     OFFLINE_CONTROLLER,
     FakeParqEx,
 )
-from .helpers import logged_events, tick
+from .helpers import logged_events, spin_until, tick
 from .push_helpers import deliver, door_change
 
 pytestmark = [
@@ -77,6 +77,18 @@ async def _open_garage_automation(hass: HomeAssistant) -> None:
     await hass.async_block_till_done()
 
 
+async def _run_actions(hass: HomeAssistant, user: User) -> None:
+    """Press the automation's Run actions as this user."""
+    await hass.services.async_call(
+        "automation",
+        "trigger",
+        {"entity_id": OPEN_GARAGE},
+        blocking=True,
+        context=Context(user_id=user.id),
+    )
+    await hass.async_block_till_done()
+
+
 async def test_a_person_not_allowed_cannot_open_through_an_automation(
     hass: HomeAssistant, fake: FakeParqEx, loaded_entry: MockConfigEntry
 ) -> None:
@@ -89,14 +101,7 @@ async def test_a_person_not_allowed_cannot_open_through_an_automation(
     await _open_garage_automation(hass)
     logged = logged_events(hass)
 
-    await hass.services.async_call(
-        "automation",
-        "trigger",
-        {"entity_id": OPEN_GARAGE},
-        blocking=True,
-        context=Context(user_id=vera.id),
-    )
-    await hass.async_block_till_done()
+    await _run_actions(hass, vera)
     assert fake.toggles == []
     assert [(e["event_type"], e["user_name"], e["success"]) for e in logged] == [
         ("refused", "Vera", False)
@@ -104,15 +109,52 @@ async def test_a_person_not_allowed_cannot_open_through_an_automation(
     assert describe_access(hass, logged[0]) == "refused to open for Vera (not allowed)"
 
     # Grace on the list may run it; and it runs on its own (no user anywhere).
+    await _run_actions(hass, grace)
+    assert fake.toggles == [(GARAGE, "OPEN")]
+
+
+@pytest.mark.timeout(60)
+async def test_a_user_deleted_since_is_refused(
+    hass: HomeAssistant, fake: FakeParqEx, loaded_entry: MockConfigEntry
+) -> None:
+    """Grace, on the list, runs an automation that waits; she is deleted while it
+    waits: when it goes on, Home Assistant no longer knows her, and it is refused.
+    """
+    grace = await _user(hass, "Grace")
+    await _allow(hass, loaded_entry, grace.id)
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": {
+                "id": "open_the_garage",
+                "alias": "Open the garage",
+                "triggers": [{"trigger": "event", "event_type": "never"}],
+                "actions": [
+                    {"wait_for_trigger": [{"trigger": "event", "event_type": BEDTIME}]},
+                    {
+                        "action": "switch.turn_on",
+                        "target": {"entity_id": GARAGE_SWITCH},
+                    },
+                ],
+            }
+        },
+    )
+    await hass.async_block_till_done()
+    logged = logged_events(hass)
+    # Run actions returns at once here: the automation waits.
     await hass.services.async_call(
         "automation",
         "trigger",
         {"entity_id": OPEN_GARAGE},
-        blocking=True,
         context=Context(user_id=grace.id),
     )
-    await hass.async_block_till_done()
-    assert fake.toggles == [(GARAGE, "OPEN")]
+    await spin_until(lambda: hass.states.get(OPEN_GARAGE).attributes["current"] == 1)
+    await hass.auth.async_remove_user(grace)
+    hass.bus.async_fire(BEDTIME)
+    await spin_until(lambda: hass.states.get(OPEN_GARAGE).attributes["current"] == 0)
+    assert fake.toggles == []
+    assert [(e["event_type"], e["user_name"]) for e in logged] == [("refused", None)]
 
 
 async def test_an_automation_started_on_its_own_is_never_refused(

@@ -255,6 +255,40 @@ async def test_a_stale_sync_never_closes_a_pushed_open(
     assert hass.states.get(GARAGE_SWITCH).state == STATE_OFF
 
 
+async def test_history_settles_a_push_and_a_sync_that_disagree(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    fake: FakeParqEx,
+    pushing_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A pushed OPEN, its close's push lost, and a `sync` stuck before both:
+    after 2 minutes of disagreeing, the door's history says it closed.
+    """
+    fake.history_queries.clear()
+    opened_at = fake.now()
+    assert (
+        await deliver(hass_client_no_auth, door_change(GARAGE, "OPEN"))
+    ).status == 200
+    fake.record(GARAGE, "OPEN", user=GRACE, at=opened_at, move=False)
+    fake.record(
+        GARAGE, "CLOSED", user=GRACE, at=opened_at + timedelta(seconds=20), move=False
+    )
+    await tick(hass, freezer, 30)
+    assert hass.states.get(GARAGE_SWITCH).state == STATE_ON
+    assert [q for q in fake.history_queries if q.get("door_id") == GARAGE] == []
+
+    for _ in range(4):
+        await tick(hass, freezer, 30)
+    assert [q["door_id"] for q in fake.history_queries] == [GARAGE]
+    assert hass.states.get(GARAGE_SWITCH).state == STATE_OFF
+    # Once per push: the quiet polls that follow ask nothing more.
+    for _ in range(4):
+        await tick(hass, freezer, 30)
+    assert len(fake.history_queries) == 1
+    assert hass.states.get(GARAGE_SWITCH).state == STATE_OFF
+
+
 async def test_event_read_by_polling_first_does_not_fire_again(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,

@@ -29,6 +29,7 @@ from .entity import account_id, owner_id
 from .history import AccessHistoryReader, AnnouncedHistory
 from .people import async_follow_allowed_list
 from .push_health import PushHealth
+from .removed_accounts import async_remember as async_remember_removed_account
 from .runtime import ParqExConfigEntry, ParqExRuntime
 from .services import async_setup_services
 from .urls import DEVELOPMENT_BASE_URL_ENV, development_base_url
@@ -207,7 +208,11 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> 
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> None:
-    """Forget a deleted account's logs, repair issue and cloudhook."""
+    """Forget a deleted account's logs, repair issue and cloudhook.
+
+    What adding it again needs is kept (see removed_accounts).
+    """
+    await async_remember_removed_account(hass, entry)
     await AnnouncedHistory(hass, entry.entry_id).async_remove()
     await AccessLog(hass, entry).async_remove()
     await DeliveryLog(hass, entry.entry_id).async_remove()

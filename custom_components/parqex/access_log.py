@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from homeassistant.auth.models import User
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import entity_registry as er
@@ -26,7 +25,7 @@ from homeassistant.util import dt as dt_util
 from .const import DOMAIN
 from .entity import access_record_signal, account_id, unique_id
 from .models import DoorState, ToggleEvent
-from .people import mapped_person, person_of_user
+from .people import Caller, mapped_person, person_of_user
 
 if TYPE_CHECKING:
     from .runtime import ParqExConfigEntry
@@ -198,24 +197,27 @@ class AccessLog:
         self._commands.append(_Command(door_id, door_state, now, context, user_id))
 
     def refused(
-        self, door_id: str, door_state: DoorState, user: User, context: Context | None
+        self,
+        door_id: str,
+        door_state: DoorState,
+        caller: Caller,
+        context: Context | None,
     ) -> None:
         """Log a command refused to a user not on the allowed list."""
-        self._fire(
-            door_id,
-            EVENT_REFUSED,
-            {
-                "user_name": user.name,
-                "user_id": None,
-                "person": person_of_user(self._hass, user.id),
-                "via": VIA_HOME_ASSISTANT,
-                "channel": None,
-                "door_state": door_state.lower(),
-                "success": False,
-                "toggled_at": dt_util.utcnow().isoformat(),
-            },
-            context,
+        attempt = ToggleEvent(
+            door_id=door_id,
+            door_name="",
+            door_state=door_state,
+            channel="",
+            user_id="",
+            user_first_name=caller.name or "",
+            user_last_name="",
+            was_success=False,
+            toggled_at=dt_util.utcnow(),
         )
+        person = person_of_user(self._hass, caller.user_id) if caller.user_id else None
+        record = AccessRecord(attempt, "", person, VIA_HOME_ASSISTANT)
+        self._fire(door_id, EVENT_REFUSED, record.data(), context)
 
     def announce(self, door_id: str, events: Iterable[ToggleEvent]) -> None:
         """Log new access events, each once; show the newest on the entities."""

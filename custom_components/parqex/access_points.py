@@ -46,6 +46,8 @@ class _Pushed:
     door_state: DoorState
     at: datetime
     received_at: datetime
+    # Whether history was asked to settle a `sync` that disagrees for long.
+    disputed: bool = False
 
 
 @dataclass(slots=True)
@@ -57,6 +59,9 @@ class SyncNews:
     renamed: bool = False
     # A controller was added, removed or changed its device facts.
     controllers_changed: bool = False
+    # Access points where a push and `sync` disagree for long: their history
+    # settles it (see `settle`).
+    disputed: list[str] = field(default_factory=list)
 
 
 def describe(access_point: AccessPoint | None) -> str:
@@ -341,7 +346,7 @@ class AccessPointStates:
         """Take one access point from a sync; True when it is new or came back."""
         door_id = reported.id
         self.reported_times[door_id] = reported.last_toggled
-        merged = self._with_push(reported, requested_at, now)
+        merged = self._with_push(reported, requested_at, now, news)
         before = self.access_points.get(door_id)
         back = self._missing_since.pop(door_id, None) is not None
         # An unchanged entry of the answer is the very object parsed last time.
@@ -361,7 +366,11 @@ class AccessPointStates:
         )
 
     def _with_push(
-        self, reported: AccessPoint, requested_at: datetime, now: datetime
+        self,
+        reported: AccessPoint,
+        requested_at: datetime,
+        now: datetime,
+        news: SyncNews,
     ) -> AccessPoint:
         """Return the newer of what a push and this sync say about an access point."""
         pushed = self._pushed.get(reported.id)
@@ -386,6 +395,13 @@ class AccessPointStates:
             )
         )
         if keep_push:
+            if (
+                reported.state != pushed.door_state
+                and now - pushed.received_at >= PUSH_PRECEDENCE
+                and not pushed.disputed
+            ):
+                self._pushed[reported.id] = replace(pushed, disputed=True)
+                news.disputed.append(reported.id)
             return replace(reported, state=pushed.door_state, last_toggled=pushed.at)
         del self._pushed[reported.id]
         return reported
@@ -452,6 +468,16 @@ class AccessPointStates:
         self._end_answered_commands(changed)
         self._notify(changed)
         return True
+
+    def settle(self, door_id: str, door_state: DoorState, at: datetime) -> None:
+        """Take the newest operation history shows for a disputed access point.
+
+        Newer than the push that `sync` disputes, it is shown as a push would
+        be; else the push stands.
+        """
+        pushed = self._pushed.get(door_id)
+        if pushed is not None and at > pushed.at:
+            self.apply_push(door_id, door_state, at, dt_util.utcnow())
 
     # Entry point 3: a command
 

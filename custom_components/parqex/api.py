@@ -133,6 +133,8 @@ class ParqExClient:
         # ParqEx's times have no zone: they are in the account's (see user settings).
         self._time_zone: tzinfo = UTC
         self._doors_parsed: DoorCache = {}
+        # When the last `sync` answered was asked for (see times.Earlier).
+        self._synced_at: datetime | None = None
         # Whether ParqEx answers `history_type=device` (None: not asked yet).
         self._device_history: bool | None = None
 
@@ -177,8 +179,13 @@ class ParqExClient:
 
         `previous`: the times ParqEx reported before, by door or controller id.
         """
+        asked_at = datetime.now(UTC)
         reply = await self._request("sync", "GET")
-        return parse_sync(reply.body, self.time_zone, previous, self._doors_parsed)
+        controllers = parse_sync(
+            reply.body, self.time_zone, previous, self._doors_parsed, self._synced_at
+        )
+        self._synced_at = asked_at
+        return controllers
 
     async def async_toggle(self, door_id: str, door_state: DoorState) -> None:
         """Ask ParqEx to move an access point; it returns before the door moves."""

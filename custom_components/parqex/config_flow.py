@@ -17,7 +17,6 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import callback
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
@@ -37,15 +36,21 @@ from .const import (
     ALLOWED_CLOUD_VOICE,
     CONF_ALLOWED_USERS,
     CONF_PEOPLE,
+    CONF_PUSH_TO_RENEW,
     CONF_SET_UP_PEOPLE,
     CONF_WEBHOOK_KEY,
     DOMAIN,
-    MIN_WEBHOOK_KEY_LENGTH,
     OAUTH2_SCOPES,
 )
 from .errors import ParqExAuthError, ParqExError
+from .removed_accounts import async_take as async_take_removed_account
 from .validation import vol
-from .webhook_url import async_update_push_issue, async_webhook_target
+from .webhook_url import (
+    async_client_id,
+    async_push_key_saved,
+    async_webhook_target,
+    webhook_key_error,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -163,9 +168,17 @@ class ParqExFlowHandler(
                 self._get_reconfigure_entry(), data_updates=data
             )
         self._abort_if_unique_id_configured()
+        # Added again after being deleted: who may operate stays as it was, and
+        # the sign-in says that push needs the new address (a repair leads there).
+        removed = await async_take_removed_account(self.hass, user.id)
+        data = {**data, CONF_WEBHOOK_ID: async_generate_id()}
+        if removed.push:
+            data[CONF_PUSH_TO_RENEW] = True
         return self.async_create_entry(
             title=user.display_name or "ParqEx",
-            data={**data, CONF_WEBHOOK_ID: async_generate_id()},
+            data=data,
+            options=removed.options,
+            description=removed.description,
         )
 
 
@@ -188,11 +201,10 @@ class ParqExOptionsFlow(OptionsFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             key = str(user_input.get(CONF_WEBHOOK_KEY) or "").strip()
-            if key and len(key) < MIN_WEBHOOK_KEY_LENGTH:
-                # Anyone who has the webhook URL could guess a short key.
-                errors[CONF_WEBHOOK_KEY] = "key_too_short"
+            if error := webhook_key_error(key):
+                errors[CONF_WEBHOOK_KEY] = error
             else:
-                async_update_push_issue(self.hass, entry, push_enabled=bool(key))
+                async_push_key_saved(self.hass, entry, key)
                 self._options = {
                     k: v for k, v in entry.options.items() if k != CONF_WEBHOOK_KEY
                 }
@@ -220,7 +232,7 @@ class ParqExOptionsFlow(OptionsFlow):
             data_schema=schema,
             description_placeholders={
                 "webhook_url": target.url or "-",
-                "client_id": await self._async_client_id(),
+                "client_id": await async_client_id(self.hass, entry),
             },
             errors=errors or None,
         )
@@ -301,16 +313,3 @@ class ParqExOptionsFlow(OptionsFlow):
             for user in await self.hass.auth.async_get_users()
             if not user.system_generated and user.is_active
         ]
-
-    async def _async_client_id(self) -> str:
-        """Return the client ID of the entry's credentials, for the e-mail."""
-        try:
-            implementation = (
-                await config_entry_oauth2_flow.async_get_config_entry_implementation(
-                    self.hass, self.config_entry
-                )
-            )
-        except (ValueError, HomeAssistantError):
-            # Credentials removed (newer releases raise their own error for it).
-            return "-"
-        return str(getattr(implementation, "client_id", "-"))

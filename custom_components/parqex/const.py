@@ -69,6 +69,12 @@ ALLOWED_CLOUD_VOICE: Final = "cloud_voice_assistants"
 # A box in the options' first step that opens the people step.
 CONF_SET_UP_PEOPLE: Final = "set_up_people"
 
+# In the entry's data: push was on when this account was deleted and added
+# again; ParqEx still delivers to the old address until it is sent the new one.
+CONF_PUSH_TO_RENEW: Final = "push_to_renew"
+# What a deleted account leaves for when it is added again is kept this long.
+REMOVED_ACCOUNT_MEMORY: Final = timedelta(days=90)
+
 # Failed attempts move nothing: each controller's history is read this often.
 HISTORY_SWEEP_INTERVAL: Final = timedelta(minutes=5)
 

@@ -211,6 +211,7 @@ class ParqExCoordinator(DataUpdateCoordinator[None]):
         if news.controllers_changed:
             async_follow_controllers(self.hass, self.config_entry, self._states)
         self._history.note_moved(news.moved, first_sync=not self._synced)
+        self._history.settle(news.disputed)
         if self._synced:
             self._push_health.polled(news.moved)
         self._synced = True

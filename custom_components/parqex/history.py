@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 import logging
 from typing import Any, TypedDict
@@ -41,6 +41,9 @@ STORAGE_VERSION = 2
 SAVE_DELAY = 10
 # Match keys of announced events kept per access point, at most.
 MAX_ANNOUNCED_KEYS = 100
+# Keys of events in a repeated local hour (clocks went back) are kept this long
+# behind the watermark: a later reading tells them from the hour's second pass.
+REPEATED_HOUR_MEMORY = timedelta(hours=2)
 
 
 type Announce = Callable[[str, list[ToggleEvent]], None]
@@ -59,6 +62,8 @@ class _StoredDoor(TypedDict, total=False):
     # Whether `keys` covers the ten minutes before `last` (earlier versions
     # kept only the keys at `last`).
     window: bool
+    # Keys of events whose local time happened twice (see REPEATED_HOUR_MEMORY).
+    folded: list[str]
 
 
 @dataclass(slots=True)
@@ -73,6 +78,38 @@ class _DoorLog:
     checked: datetime | None = None
     # Keys known only from here on (stored by an earlier version).
     known_from: datetime | None = None
+    folded: set[str] = field(default_factory=set)
+
+    def place(
+        self, event: ToggleEvent, last_toggled: datetime | None, now: datetime
+    ) -> ToggleEvent:
+        """Settle which of a repeated local hour's two instants an event is.
+
+        From what is known, never from the order ParqEx lists events in: the
+        second is not yet to come; an event read or pushed before is that one;
+        the door's last toggle (from `sync`) names one; one behind the
+        watermark that was not read is the second. Else the first.
+        """
+        if (later := event.later) is None:
+            return event
+        first = replace(event, later=None)
+        second = replace(event, toggled_at=later, later=None)
+        if later > now:
+            return first
+        for candidate in (first, second):
+            if (
+                candidate.key in self.keys
+                or candidate.key in self.folded
+                or candidate.match_key in self.announced
+            ):
+                return candidate
+        if last_toggled is not None and event.was_success:
+            for candidate in (first, second):
+                if candidate.toggled_at == last_toggled:
+                    return candidate
+        if self.last is not None and first.toggled_at <= self.last < later:
+            return second
+        return first
 
     def remember(self, event: ToggleEvent) -> None:
         if (match := event.match_key) is not None:
@@ -135,6 +172,7 @@ class AnnouncedHistory:
                 announced,
                 raw.get("read", True) is not False,
                 _parse(raw.get("checked")),
+                folded={k for k in raw.get("folded") or () if isinstance(k, str)},
             )
             if not raw.get("window"):
                 self._doors[door_id].known_from = self._doors[door_id].last
@@ -180,9 +218,14 @@ class AnnouncedHistory:
         return log
 
     def take_new(
-        self, door_id: str, events: tuple[ToggleEvent, ...]
+        self,
+        door_id: str,
+        events: tuple[ToggleEvent, ...],
+        last_toggled: datetime | None = None,
     ) -> tuple[list[ToggleEvent], list[ToggleEvent]]:
         """Return the events not announced yet, oldest first, and remember them.
+
+        `last_toggled` is the access point's last toggle as `sync` reported it.
 
         The first reading of an access point only sets the watermark: events from
         before Home Assistant knew the access point are history, not news. Events
@@ -191,6 +234,16 @@ class AnnouncedHistory:
         """
         log = self._log(door_id)
         first_reading, log.read = not log.read, True
+        now = dt_util.utcnow()
+        placed = sorted(
+            (
+                (log.place(event, last_toggled, now), event.later is not None)
+                for event in events
+                if event.door_id == door_id
+            ),
+            key=lambda item: item[0].toggled_at,
+        )
+        events = tuple(event for event, _ in placed)
         # ParqEx may record an event after a later one: those dated shortly
         # before the watermark are news too, unless their key is known.
         late = log.last - LATE_RECORDING if log.last is not None else None
@@ -199,8 +252,7 @@ class AnnouncedHistory:
         new = [
             event
             for event in events
-            if event.door_id == door_id
-            and (
+            if (
                 late is None
                 or (log.last is not None and event.toggled_at > log.last)
                 or (event.toggled_at >= late and event.key not in log.keys)
@@ -217,10 +269,15 @@ class AnnouncedHistory:
                 log.last = event.toggled_at
             log.keys.add(event.key)
             log.remember(event)
+        log.folded.update(event.key for event, folded in placed if folded)
         if log.last is not None:
             oldest = log.last - LATE_RECORDING
             log.keys = {
                 key for key in log.keys if (at := _key_time(key)) and at >= oldest
+            }
+            oldest = log.last - REPEATED_HOUR_MEMORY
+            log.folded = {
+                key for key in log.folded if (at := _key_time(key)) and at >= oldest
             }
         self._store.async_delay_save(self._data, SAVE_DELAY)
         return ([], []) if first_reading else (news, pushed)
@@ -248,6 +305,7 @@ class AnnouncedHistory:
                 "read": log.read,
                 "checked": None if log.checked is None else log.checked.isoformat(),
                 "window": True,
+                "folded": sorted(log.folded),
             }
             for door_id, log in self._doors.items()
         }
@@ -327,6 +385,8 @@ class AccessHistoryReader:
         self._lock = asyncio.Lock()
         # News kept during a poll (see hold); None: announce at once.
         self._held: list[tuple[str, list[ToggleEvent]]] | None = None
+        # Access points whose push `sync` disputes: their next reading settles it.
+        self._disputed: set[str] = set()
 
     def note_moved(self, moved: Iterable[AccessPoint], *, first_sync: bool) -> None:
         """Mark access points that moved since the watermark: history has news.
@@ -342,6 +402,13 @@ class AccessHistoryReader:
                 self._pending[access_point.id] = attempts
                 self._toggled[access_point.id] = access_point.last_toggled
 
+    def settle(self, door_ids: Iterable[str]) -> None:
+        """Read these access points' history: a push and `sync` disagree on them."""
+        for door_id in door_ids:
+            if door_id not in self.refused:
+                self._disputed.add(door_id)
+                self._pending.setdefault(door_id, 1)
+
     async def async_read(self, states: AccessPointStates, today: date) -> None:
         """Read what is pending, then the controllers due; announce what is new.
 
@@ -352,7 +419,7 @@ class AccessHistoryReader:
             return
         async with self._lock:
             if await self._async_sweep(states, today):
-                await self._async_read_pending(states.is_listed, today)
+                await self._async_read_pending(states, today)
 
     async def async_start(self, states: AccessPointStates, today: date) -> None:
         """Read history once the entities listen: catches up on missed events."""
@@ -393,7 +460,7 @@ class AccessHistoryReader:
                 self._toggled[door.id] = door.last_toggled
                 self._pending.setdefault(door.id, 1)
                 if events is not None:
-                    self._take(door.id, events)
+                    self._take(states, door.id, events)
         return True
 
     async def _async_controller_history(
@@ -410,11 +477,9 @@ class AccessHistoryReader:
         except ParqExAuthError:
             return None
 
-    async def _async_read_pending(
-        self, is_listed: Callable[[str], bool], today: date
-    ) -> None:
+    async def _async_read_pending(self, states: AccessPointStates, today: date) -> None:
         for door_id in list(self._pending):
-            if not is_listed(door_id):
+            if not states.is_listed(door_id):
                 del self._pending[door_id]
                 continue
             self.requests += 1
@@ -435,7 +500,7 @@ class AccessHistoryReader:
                 if self._failed(err):
                     break
                 continue
-            self._take(door_id, events)
+            self._take(states, door_id, events)
 
     def _start(self, door_id: str, today: date) -> date:
         return self.announced.start_date(door_id, today, self._client.time_zone)
@@ -446,10 +511,24 @@ class AccessHistoryReader:
         self.last_error = type(err).__name__
         return isinstance(err, ParqExRateLimitedError)
 
-    def _take(self, door_id: str, events: tuple[ToggleEvent, ...]) -> None:
+    def _take(
+        self, states: AccessPointStates, door_id: str, events: tuple[ToggleEvent, ...]
+    ) -> None:
         """Announce an access point's news in a reading; settle its pending read."""
         first_reading = not self.announced.knows(door_id)
-        new, pushed = self.announced.take_new(door_id, events)
+        new, pushed = self.announced.take_new(
+            door_id, events, self._toggled.get(door_id)
+        )
+        if door_id in self._disputed:
+            self._disputed.discard(door_id)
+            moves = [
+                (event.toggled_at, event.door_state)
+                for event in events
+                if event.door_id == door_id and event.was_success and event.door_state
+            ]
+            if moves:
+                at, door_state = max(moves)
+                states.settle(door_id, door_state, at)
         if pushed:
             self._on_identified(door_id, pushed)
         self.announced.checked(door_id, self._toggled.get(door_id))

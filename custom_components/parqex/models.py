@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from .errors import ParqExUnexpectedResponseError
-from .times import in_order_to_utc, local_to_utc
+from .times import Earlier, readings
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 # Device, door and webhook ids are 32 hex digits; delivery ids are not documented.
@@ -96,11 +96,11 @@ def _naive_timestamp(raw: Mapping[str, Any], key: str) -> datetime | None:
 
 
 def _utc_timestamp(
-    raw: Mapping[str, Any], key: str, zone: tzinfo, not_before: datetime | None
+    raw: Mapping[str, Any], key: str, zone: tzinfo, earlier: Earlier, owner_id: str
 ) -> datetime | None:
     """Parse one of ParqEx's local times and place it in UTC."""
     naive = _naive_timestamp(raw, key)
-    return None if naive is None else local_to_utc(naive, zone, not_before)
+    return None if naive is None else earlier.place(owner_id, naive, zone)
 
 
 def _door_state(raw: Mapping[str, Any], key: str) -> DoorState | None:
@@ -191,12 +191,12 @@ class AccessPoint:
         raw: Any,
         controller_id: str,
         zone: tzinfo,
-        previous: Mapping[str, datetime | None],
+        earlier: Earlier,
     ) -> AccessPoint:
         """Parse one entry of a device's `doors`.
 
-        `previous` holds the last toggle ParqEx reported before, per door id: on
-        the night clocks go back it tells which of the repeated hours is meant.
+        `earlier` holds what ParqEx reported before: on the night clocks go
+        back it tells which pass of the repeated hour is meant.
         """
         door = _mapping(raw, "door")
         door_id = _required_id(door, "door")
@@ -205,9 +205,7 @@ class AccessPoint:
             controller_id=controller_id,
             name=(_str(door, "name") or "").strip(),
             state=_door_state(door, "state"),
-            last_toggled=_utc_timestamp(
-                door, "last_toggled", zone, previous.get(door_id)
-            ),
+            last_toggled=_utc_timestamp(door, "last_toggled", zone, earlier, door_id),
             # A door that does not say is assumed usable; ParqEx refuses it otherwise.
             active=_bool(door, "active") is not False,
             user_relationship=_str(door, "user_relationship"),
@@ -240,13 +238,13 @@ class Controller:
         cls,
         raw: Any,
         zone: tzinfo = UTC,
-        previous: Mapping[str, datetime | None] | None = None,
+        earlier: Earlier | None = None,
         cache: DoorCache | None = None,
     ) -> Controller:
         """Parse one entry of `sync`'s `devices`."""
         device = _mapping(raw, "device")
         controller_id = _required_id(device, "device")
-        known = previous or {}
+        known = earlier or Earlier()
         doors = device.get("doors")
         if doors is not None and not isinstance(doors, list):
             raise ParqExUnexpectedResponseError("device doors is not a list")
@@ -255,7 +253,7 @@ class Controller:
             active=_bool(device, "active") is not False,
             registered=_bool(device, "registered"),
             last_contact=_utc_timestamp(
-                device, "last_contact", zone, known.get(controller_id)
+                device, "last_contact", zone, known, controller_id
             ),
             blackbox_code=_str(device, "blackbox_code") or None,
             software_version=_str(device, "software_version") or None,
@@ -278,7 +276,7 @@ def _door(
     raw: Any,
     controller_id: str,
     zone: tzinfo,
-    known: Mapping[str, datetime | None],
+    known: Earlier,
     cache: DoorCache | None,
 ) -> AccessPoint:
     """Parse a door, or reuse what the same entry gave last time."""
@@ -298,11 +296,13 @@ def parse_sync(
     zone: tzinfo = UTC,
     previous: Mapping[str, datetime | None] | None = None,
     cache: DoorCache | None = None,
+    read_at: datetime | None = None,
 ) -> tuple[Controller, ...]:
     """Parse the `sync` answer: `devices` at the top level or inside `data`.
 
     Times are read in the account's `zone`; `previous` (last toggle per door id,
-    last contact per controller id) resolves the hour that repeats in autumn.
+    last contact per controller id) and when it was read (`read_at`) resolve
+    the hour that repeats in autumn.
     """
     payload = _mapping(body, "response")
     devices = payload.get("devices")
@@ -310,8 +310,9 @@ def parse_sync(
         devices = payload["data"].get("devices")
     if not isinstance(devices, list):
         raise ParqExUnexpectedResponseError("sync answer has no devices list")
+    earlier = Earlier(previous or {}, read_at)
     parsed = tuple(
-        Controller.from_json(device, zone, previous, cache) for device in devices
+        Controller.from_json(device, zone, earlier, cache) for device in devices
     )
     if cache is not None:
         listed = {a.id for c in parsed for a in c.access_points or ()}
@@ -334,6 +335,9 @@ class ToggleEvent:
     was_success: bool
     # Aware, UTC, to the second.
     toggled_at: datetime
+    # Set when ParqEx's local time happened twice (clocks went back): the later
+    # instant, while `toggled_at` is the earlier. The history reader settles it.
+    later: datetime | None = None
     # E-mail addresses are personal data the integration never needs; not kept.
 
     @property
@@ -375,7 +379,9 @@ class ToggleEvent:
         )
 
     @classmethod
-    def from_json(cls, raw: Any, toggled_at: datetime) -> ToggleEvent | None:
+    def from_json(
+        cls, raw: Any, toggled_at: datetime, later: datetime | None = None
+    ) -> ToggleEvent | None:
         """Parse one entry of `toggle_events` (placed in time already)."""
         door_id = _str(raw, "door_id")
         if not door_id:
@@ -393,13 +399,15 @@ class ToggleEvent:
             user_last_name=_str(user, "last_name") or "",
             was_success=_bool(raw, "was_success") is not False,
             toggled_at=toggled_at,
+            later=later,
         )
 
 
 def parse_toggle_history(body: Any, zone: tzinfo = UTC) -> tuple[ToggleEvent, ...]:
     """Parse `toggle-history`, skipping entries without a door or time, oldest first.
 
-    Times are read in the account's `zone`, in the order ParqEx lists them.
+    Times are read in the account's `zone`; ParqEx documents no order, so none
+    is assumed (a repeated hour keeps both readings, see `ToggleEvent.later`).
     """
     events = envelope_data(body).get("toggle_events")
     if events is None:
@@ -412,10 +420,8 @@ def parse_toggle_history(body: Any, zone: tzinfo = UTC) -> tuple[ToggleEvent, ..
         if isinstance(raw, Mapping)
         and (naive := _naive_timestamp(raw, "toggle_date_time")) is not None
     ]
-    placed = in_order_to_utc([naive for _, naive in dated], zone)
     parsed = (
-        ToggleEvent.from_json(raw, at)
-        for (raw, _), at in zip(dated, placed, strict=True)
+        ToggleEvent.from_json(raw, *readings(naive, zone)) for raw, naive in dated
     )
     return tuple(
         sorted((event for event in parsed if event), key=lambda e: e.toggled_at)

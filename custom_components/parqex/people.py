@@ -7,10 +7,11 @@ points: directly, or through an automation or script they start (contexts.py).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from homeassistant.auth.models import User
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
 
 from .const import ALLOWED_CLOUD_VOICE, CONF_ALLOWED_USERS, CONF_PEOPLE, DOMAIN
@@ -43,24 +44,53 @@ def allowed_users(entry: ParqExConfigEntry) -> list[str]:
     return list(entry.options.get(CONF_ALLOWED_USERS) or [])
 
 
-async def async_refusal(
-    hass: HomeAssistant, entry: ParqExConfigEntry, user_id: str | None
-) -> User | None:
-    """Return the user to refuse, if the entry's list leaves them out.
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who caused an action, and whether the entry's list lets them operate."""
+
+    # The Home Assistant user (one step up the context chain); None: nobody.
+    user_id: str | None
+    # That user, when Home Assistant still knows them.
+    user: User | None
+    allowed: bool
+
+    @property
+    def name(self) -> str | None:
+        """The user's name, for the log."""
+        return self.user.name if self.user is not None else None
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the user is an administrator."""
+        return self.user is not None and self.user.is_admin
+
+
+async def async_caller(
+    hass: HomeAssistant, entry: ParqExConfigEntry, context: Context | None
+) -> Caller:
+    """Return who caused an action in `context`, and whether they may operate.
 
     Actions with no user, even one step up (automations that start on their own,
-    HomeKit), are not refused. Google Assistant and Alexa through Home Assistant
-    Cloud act as Cloud's own system user, which the list offers as a choice.
+    HomeKit), are allowed. Google Assistant and Alexa through Home Assistant
+    Cloud act as Cloud's own system user, which the list offers as a choice. A
+    user Home Assistant no longer knows (deleted since) is refused.
     """
-    allowed = allowed_users(entry)
-    if not allowed or user_id is None or user_id in allowed:
-        return None
+    user_id = recent_user_contexts(hass).user_of(context)
+    if user_id is None:
+        return Caller(None, None, allowed=True)
     user = await hass.auth.async_get_user(user_id)
-    if user is None:
-        return None
-    if ALLOWED_CLOUD_VOICE in allowed and is_cloud_user(user):
-        return None
-    return user
+    allowed = allowed_users(entry)
+    if not allowed:
+        return Caller(user_id, user, allowed=True)
+    return Caller(
+        user_id,
+        user,
+        allowed=user is not None
+        and (
+            user_id in allowed
+            or (ALLOWED_CLOUD_VOICE in allowed and is_cloud_user(user))
+        ),
+    )
 
 
 def is_cloud_user(user: User) -> bool:

@@ -92,11 +92,13 @@ class PushHealth:
                 self._hass,
                 DOMAIN,
                 self.issue_id,
-                is_fixable=False,
+                # Its dialog shows the address ParqEx should deliver to.
+                is_fixable=True,
                 is_persistent=False,
                 severity=ir.IssueSeverity.WARNING,
                 translation_key="deliveries_missing",
                 translation_placeholders={"account": self._entry.title},
+                data={"entry_id": self._entry.entry_id},
             )
 
     @callback

@@ -28,11 +28,10 @@ from .const import (
     MAX_HISTORY_LIMIT,
     MAX_HISTORY_RANGE_DAYS,
 )
-from .contexts import recent_user_contexts
 from .entity import owner_id
 from .errors import ParqExAuthError, ParqExError
 from .models import ToggleEvent
-from .people import async_refusal, mapped_person
+from .people import async_caller, mapped_person
 from .runtime import ParqExConfigEntry, ParqExRuntime
 from .validation import vol
 
@@ -144,8 +143,8 @@ async def _async_get_access_history(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
     entry = _loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
     # Names and ParqEx user ids: only for administrators and those on the list.
-    user_id = recent_user_contexts(hass).user_of(call.context)
-    if (user := await async_refusal(hass, entry, user_id)) and not user.is_admin:
+    caller = await async_caller(hass, entry, call.context)
+    if not caller.allowed and not caller.is_admin:
         raise _invalid("history_not_allowed")
     runtime = entry.runtime_data
     doors, controller_id = _target_doors(hass, entry, call)

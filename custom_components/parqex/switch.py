@@ -12,7 +12,6 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .access_points import AccessPointStates
-from .contexts import recent_user_contexts
 from .entity import (
     ParqExAccessPointEntity,
     account_id,
@@ -20,7 +19,7 @@ from .entity import (
     unique_id,
 )
 from .models import AccessPoint, DoorState
-from .people import async_refusal, not_allowed
+from .people import async_caller, not_allowed
 from .runtime import ParqExConfigEntry
 from .voice import async_keep_from_voice_assistants
 
@@ -99,10 +98,12 @@ class ParqExAccessPointSwitch(ParqExAccessPointEntity, SwitchEntity):
         # directly or by starting the automation or script that asks).
         context = self._context
         runtime = self._entry.runtime_data
-        user_id = recent_user_contexts(self.hass).user_of(context)
-        if refused := await async_refusal(self.hass, self._entry, user_id):
-            runtime.access_log.refused(self.door_id, door_state, refused, context)
+        caller = await async_caller(self.hass, self._entry, context)
+        if not caller.allowed:
+            runtime.access_log.refused(self.door_id, door_state, caller, context)
             raise not_allowed(name)
         await self.states.async_command(self.door_id, door_state, name)
-        runtime.access_log.note_command(self.door_id, door_state, context, user_id)
+        runtime.access_log.note_command(
+            self.door_id, door_state, context, caller.user_id
+        )
         runtime.coordinator.poll_fast()

@@ -6,47 +6,61 @@ into aware UTC datetimes as they are parsed; everything after that compares UTC.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
-from itertools import pairwise
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
 
 
-def local_to_utc(
-    naive: datetime, zone: tzinfo, not_before: datetime | None = None
-) -> datetime:
-    """Return a ParqEx local time in UTC.
+def local_to_utc(naive: datetime, zone: tzinfo) -> datetime:
+    """Return a ParqEx local time in UTC (a repeated hour: its first pass)."""
+    return readings(naive, zone)[0]
 
-    When clocks go back, one local hour happens twice. Which one is meant is
-    inferred from order: the first, unless that would be before `not_before`
-    (the time of what ParqEx reported before it) and the second is not.
+
+# How far behind a change a `sync` may still be (ParqEx's answers lag a little).
+SYNC_LAG = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class Earlier:
+    """What an earlier `sync` reported, and when it was read.
+
+    Times are by door or controller id; they settle which pass of a repeated
+    hour a time means.
     """
-    first = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
-    if not_before is None or first >= not_before:
+
+    times: Mapping[str, datetime | None] = field(default_factory=dict)
+    read_at: datetime | None = None
+
+    def place(self, owner_id: str, naive: datetime, zone: tzinfo) -> datetime:
+        """Return an owner's reported local time in UTC.
+
+        In the hour clocks go back: what was reported before stays as it was;
+        a time that comes after it, or that the earlier answer would already
+        have shown (older than it by more than ParqEx's lag), is the second
+        pass unless that is still to come. Else the first.
+        """
+        first, second = readings(naive, zone)
+        if second is None:
+            return first
+        before = self.times.get(owner_id)
+        if before in (first, second):
+            return before
+        if second > datetime.now(UTC):
+            return first
+        if before is not None and first < before <= second:
+            return second
+        if self.read_at is not None and first < self.read_at - SYNC_LAG:
+            return second
         return first
-    second = naive.replace(tzinfo=zone, fold=1).astimezone(UTC)
-    return second if second >= not_before else first
 
 
-def _repeated(naive: datetime, zone: tzinfo) -> bool:
-    """Whether the local time happens twice (the hour clocks go back)."""
-    first = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
-    return first != naive.replace(tzinfo=zone, fold=1).astimezone(UTC)
+def readings(naive: datetime, zone: tzinfo) -> tuple[datetime, datetime | None]:
+    """Return a ParqEx local time in UTC, and its second reading if it has one.
 
-
-def in_order_to_utc(naive: list[datetime], zone: tzinfo) -> list[datetime]:
-    """Place a list of local times ParqEx gave in order (either direction) in UTC.
-
-    Each repeated hour is resolved against its neighbour in time, so an event at
-    01:10 that follows one at 01:50 on the night clocks go back is the later one.
-    The direction is the one most neighbours outside a repeated hour agree on;
-    without any, newest first (as ParqEx's history has been seen to answer).
+    On the night clocks go back one local hour happens twice: the second value
+    is then the later of the two instants, else None. Which one ParqEx meant is
+    for whoever knows more (the door's last toggle, what was read before).
     """
-    plain = [value for value in naive if not _repeated(value, zone)]
-    steps = list(pairwise(plain))
-    newest_first = sum(a > b for a, b in steps) >= sum(a < b for a, b in steps)
-    ordered = list(reversed(naive)) if newest_first else naive
-    placed: list[datetime] = []
-    previous: datetime | None = None
-    for value in ordered:
-        previous = local_to_utc(value, zone, previous)
-        placed.append(previous)
-    return list(reversed(placed)) if newest_first else placed
+    first = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    second = naive.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    return first, (second if second > first else None)

@@ -19,10 +19,16 @@ from homeassistant.components.webhook import async_generate_path
 from homeassistant.const import CONF_WEBHOOK_ID, EVENT_CORE_CONFIG_UPDATE
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import config_entry_oauth2_flow, issue_registry as ir
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 
-from .const import CONF_CLOUDHOOK_URL, CONF_WEBHOOK_KEY, DOMAIN
+from .const import (
+    CONF_CLOUDHOOK_URL,
+    CONF_PUSH_TO_RENEW,
+    CONF_WEBHOOK_KEY,
+    DOMAIN,
+    MIN_WEBHOOK_KEY_LENGTH,
+)
 from .runtime import ParqExConfigEntry
 from .urls import development_base_url
 
@@ -118,17 +124,72 @@ async def async_remove_cloudhook(hass: HomeAssistant, entry: ParqExConfigEntry) 
         return
 
 
+async def async_client_id(hass: HomeAssistant, entry: ParqExConfigEntry) -> str:
+    """Return the client ID of the entry's credentials, for the e-mail to ParqEx."""
+    try:
+        implementation = (
+            await config_entry_oauth2_flow.async_get_config_entry_implementation(
+                hass, entry
+            )
+        )
+    except (ValueError, HomeAssistantError):
+        # Credentials removed (newer releases raise their own error for it).
+        return "-"
+    return str(getattr(implementation, "client_id", "-"))
+
+
+def webhook_key_error(key: str) -> str | None:
+    """Return the error for a key anyone who has the URL could guess, or None."""
+    return "key_too_short" if key and len(key) < MIN_WEBHOOK_KEY_LENGTH else None
+
+
+@callback
+def async_push_key_saved(
+    hass: HomeAssistant, entry: ParqExConfigEntry, key: str
+) -> None:
+    """Follow an API key saved (or cleared) by the user: push is set up as asked."""
+    if CONF_PUSH_TO_RENEW in entry.data:
+        hass.config_entries.async_update_entry(
+            entry,
+            data={k: v for k, v in entry.data.items() if k != CONF_PUSH_TO_RENEW},
+        )
+    async_update_push_issue(hass, entry, push_enabled=bool(key))
+
+
 def _issue_id(entry: ParqExConfigEntry) -> str:
     return f"webhook_unreachable_{entry.entry_id}"
+
+
+def push_off_issue_id(entry: ParqExConfigEntry) -> str:
+    """Return the id of the repair shown while push waits for its new address."""
+    return f"push_off_{entry.entry_id}"
 
 
 @callback
 def async_update_push_issue(
     hass: HomeAssistant, entry: ParqExConfigEntry, push_enabled: bool | None = None
 ) -> None:
-    """Raise the repair issue while push is on and ParqEx cannot deliver."""
+    """Raise or clear the push repair issues.
+
+    One while push is on and ParqEx cannot deliver; one while push, on before
+    the account was deleted and added again, waits for the new address.
+    """
     if push_enabled is None:
         push_enabled = bool(entry.options.get(CONF_WEBHOOK_KEY))
+    if entry.data.get(CONF_PUSH_TO_RENEW) and not push_enabled:
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            push_off_issue_id(entry),
+            is_fixable=True,
+            is_persistent=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="push_off",
+            translation_placeholders={"account": entry.title},
+            data={"entry_id": entry.entry_id},
+        )
+    else:
+        ir.async_delete_issue(hass, DOMAIN, push_off_issue_id(entry))
     if push_enabled and not parqex_can_deliver(hass):
         ir.async_create_issue(
             hass,
@@ -146,8 +207,9 @@ def async_update_push_issue(
 
 @callback
 def async_delete_push_issue(hass: HomeAssistant, entry: ParqExConfigEntry) -> None:
-    """Forget the repair issue (the entry is unloaded or deleted)."""
+    """Forget the repair issues (the entry is unloaded or deleted)."""
     ir.async_delete_issue(hass, DOMAIN, _issue_id(entry))
+    ir.async_delete_issue(hass, DOMAIN, push_off_issue_id(entry))
 
 
 @callback
