@@ -9,9 +9,7 @@ from typing import Any
 from awesomeversion import AwesomeVersion
 from freezegun.api import FrozenDateTimeFactory
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.parqex.const import DOMAIN
@@ -29,7 +27,13 @@ from homeassistant.const import (
     STATE_UNKNOWN,
     __version__ as HA_VERSION,
 )
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.core import (
+    Context,
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    callback,
+)
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
@@ -50,6 +54,7 @@ pytestmark = pytest.mark.usefixtures("credentials")
 KITTY_SWITCH = "switch.parqex_controller_08848d_kitty"
 GARAGE_SWITCH = "switch.parqex_controller_08848d_garage"
 GATE_SWITCH = "switch.parqex_controller_088aaa_pedestrian_gate"
+KITTY_CHANGED = "sensor.parqex_controller_08848d_kitty_last_changed"
 
 
 def _ours(caplog: pytest.LogCaptureFixture, level: int) -> list[logging.LogRecord]:
@@ -134,6 +139,44 @@ async def test_turn_on_polls_fast_until_open(
     assert fake.calls["sync"] == syncs + 3
     await tick(hass, freezer, 5)
     assert fake.calls["sync"] == syncs + 4
+
+
+async def test_the_state_parqex_confirms_names_who_asked(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    hass_admin_user: MockUser,
+) -> None:
+    """A close shows once ParqEx reports it, 15 s on: that state (and the last
+    change's) is written in the context of the action that asked, so the
+    logbook and the activity view say who pressed.
+    """
+    fake.travel_syncs = 2
+    pressed = Context(user_id=hass_admin_user.id)
+    await hass.services.async_call(
+        SWITCH_DOMAIN,
+        SERVICE_TURN_OFF,
+        {ATTR_ENTITY_ID: KITTY_SWITCH},
+        blocking=True,
+        context=pressed,
+    )
+    for _ in range(3):
+        await tick(hass, freezer, 5)
+    state = hass.states.get(KITTY_SWITCH)
+    assert state.state == STATE_OFF
+    assert (state.context.id, state.context.user_id) == (
+        pressed.id,
+        hass_admin_user.id,
+    )
+    assert hass.states.get(KITTY_CHANGED).context.id == pressed.id
+    # What follows on its own is not theirs.
+    freezer.tick(1)
+    fake.record(KITTY, "OPEN", channel="Remote")
+    await tick(hass, freezer, 30)
+    state = hass.states.get(KITTY_SWITCH)
+    assert state.state == STATE_ON
+    assert state.context.id != pressed.id
 
 
 async def test_moved_by_someone_else_after_the_command(

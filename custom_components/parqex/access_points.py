@@ -13,7 +13,7 @@ from datetime import datetime
 import logging
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
 from .command_errors import command_error
@@ -37,6 +37,8 @@ class PendingCommand:
 
     door_state: DoorState
     accepted_at: datetime
+    # The action that asked: the state that carries it out is written in it.
+    context: Context | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,8 @@ class AccessPointStates:
         self.reported_times: dict[str, datetime | None] = {}
         self._pushed: dict[str, _Pushed] = {}
         self._pending: dict[str, PendingCommand] = {}
+        # Access point -> the action whose command a change carries out.
+        self._answered: dict[str, Context] = {}
         # Controllers that answered a toggle with 404 (offline) since the last sync.
         self._unreachable: set[str] = set()
         # Ids missing from successful syncs, since when; and ids of entities that
@@ -153,6 +157,12 @@ class AccessPointStates:
         for owner_id in owner_ids:
             for listener in list(self._listeners.get(owner_id, ())):
                 listener()
+        # Carried out commands name their action for this one round of writes.
+        self._answered.clear()
+
+    def answered_context(self, door_id: str) -> Context | None:
+        """Return the action whose command the state being written carries out."""
+        return self._answered.get(door_id)
 
     def _notify_all(self) -> None:
         self._notify([*self.controllers, *self.access_points])
@@ -482,7 +492,11 @@ class AccessPointStates:
     # Entry point 3: a command
 
     async def async_command(
-        self, door_id: str, door_state: DoorState, name: str
+        self,
+        door_id: str,
+        door_state: DoorState,
+        name: str,
+        context: Context | None = None,
     ) -> None:
         """Ask ParqEx to move an access point, one command at a time (command_guard)."""
         guards = command_guards(self._hass)
@@ -498,7 +512,7 @@ class AccessPointStates:
             guards.accepted(guard)
             raise
         guards.accepted(guard)
-        self._pending[door_id] = PendingCommand(door_state, guard.taken_at)
+        self._pending[door_id] = PendingCommand(door_state, guard.taken_at, context)
         self._notify([door_id])
 
     def _after_refusal(self, door_id: str, err: ParqExError) -> None:
@@ -533,6 +547,12 @@ class AccessPointStates:
             ):
                 del self._pending[door_id]
                 changed.add(door_id)
+                if (
+                    access_point is not None
+                    and access_point.state == pending.door_state
+                    and pending.context is not None
+                ):
+                    self._answered[door_id] = pending.context
 
     @callback
     def expire_commands(self) -> None:

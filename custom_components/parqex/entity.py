@@ -167,6 +167,14 @@ class ParqExAccessPointEntity(ParqExEntity):
             }
 
     @callback
+    def _changed(self) -> None:
+        # What ParqEx shows a command carried out is written in the action that
+        # asked (the logbook names who), however long the door took.
+        if (context := self.states.answered_context(self.door_id)) is not None:
+            self.async_set_context(context)
+        super()._changed()
+
+    @callback
     def async_listen_access_records(
         self, handler: Callable[[list[AccessRecord]], None]
     ) -> None:

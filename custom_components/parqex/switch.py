@@ -102,7 +102,7 @@ class ParqExAccessPointSwitch(ParqExAccessPointEntity, SwitchEntity):
         if not caller.allowed:
             runtime.access_log.refused(self.door_id, door_state, caller, context)
             raise not_allowed(name)
-        await self.states.async_command(self.door_id, door_state, name)
+        await self.states.async_command(self.door_id, door_state, name, context)
         runtime.access_log.note_command(
             self.door_id, door_state, context, caller.user_id
         )

@@ -12,8 +12,10 @@ OUTAGE_KINDS = {
     "5xx burst": True,
     "timeout": True,
     "connection reset": True,
-    "429 with Retry-After": True,
-    "429 without Retry-After": True,
+    # ParqEx answering "slow down" is answering: entities stay available (Home
+    # Assistant would drop automations' commands aimed at unavailable ones).
+    "429 with Retry-After": False,
+    "429 without Retry-After": False,
     "truncated body": True,
     "malformed body": True,
     "expired access token": False,

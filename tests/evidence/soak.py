@@ -77,6 +77,7 @@ EXPECTED_WARNINGS = (
     "has not reported it within",  # a command during an outage
     "PARQEX_DEVELOPMENT_BASE_URL is in use",  # the simulator, on purpose
     "did not carry the saved API key",  # a delivery with a wrong key, on purpose
+    "ParqEx asked to slow down",  # a 429, on purpose (said once per episode)
 )
 # How often a remote change's deliveries go wrong (one of the simulator's faults).
 DELIVERY_FAULT_SHARE = 0.3
@@ -483,6 +484,14 @@ class Soak:
 
     # -- episodes -----------------------------------------------------------------
 
+    def unavailable_switches(self) -> set[str]:
+        """The entity ids of the switches shown unavailable now."""
+        return {
+            state.entity_id
+            for state in self.running.states.async_all("switch")
+            if state.state == STATE_UNAVAILABLE
+        }
+
     async def episode(self, episode: Episode) -> bool:
         """Cause one kind of trouble, let it pass; True: restart Home Assistant."""
         kind, detail = episode.kind, episode.detail
@@ -490,10 +499,14 @@ class Soak:
         if OUTAGE_KINDS[kind]:
             self.result.outages += 1
         if kind in SYNC_FAULTS:
+            unavailable = self.unavailable_switches()
             await self.control(
                 "POST", "/faults", {"endpoint": "sync", **SYNC_FAULTS[kind](detail)}
             )
             await self.polls(1)
+            if not OUTAGE_KINDS[kind]:
+                # ParqEx answered "slow down": what it showed stays available.
+                assert self.unavailable_switches() == unavailable, kind
             if self.rng.random() < 0.7:
                 await self.remote_change()
             await self.polls(max(0, detail.get("polls", 1) - 1))
