@@ -12,13 +12,13 @@ from pytest_homeassistant_custom_component.typing import (
     WebSocketGenerator,
 )
 
+from custom_components.parqex.client.urls import parqex_urls
 from custom_components.parqex.const import (
     CONF_ALLOWED_USERS,
     CONF_PEOPLE,
     CONF_WEBHOOK_KEY,
     DOMAIN,
 )
-from custom_components.parqex.urls import parqex_urls
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import STATE_ON
 from homeassistant.core import HomeAssistant

@@ -21,18 +21,18 @@ from homeassistant.helpers.typing import ConfigType
 
 from .access_log import AccessLog
 from .access_points import AccessPointStates
-from .api import ParqExClient
 from .auth import ParqExOAuth
+from .client.api import ParqExClient
+from .client.urls import DEVELOPMENT_BASE_URL_ENV, development_base_url
 from .const import DOMAIN
 from .coordinator import ParqExCoordinator
-from .entity import account_id, owner_id
 from .history import AccessHistoryReader, AnnouncedHistory
+from .ids import account_id, owner_id
 from .people import async_follow_allowed_list
 from .push_health import PushHealth
 from .removed_accounts import async_remember as async_remember_removed_account
 from .runtime import ParqExConfigEntry, ParqExRuntime
 from .services import async_setup_services
-from .urls import DEVELOPMENT_BASE_URL_ENV, development_base_url
 from .webhook import DeliveryLog, ParqExWebhook
 from .webhook_url import (
     async_delete_push_issue,

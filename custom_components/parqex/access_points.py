@@ -16,6 +16,8 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
+from .client.errors import ParqExAuthError, ParqExControllerNotFoundError, ParqExError
+from .client.models import AccessPoint, Controller, DoorState
 from .command_errors import command_error
 from .command_guard import command_guards
 from .const import (
@@ -23,8 +25,6 @@ from .const import (
     MISSING_REMOVAL_DELAY,
     PUSH_PRECEDENCE,
 )
-from .errors import ParqExAuthError, ParqExControllerNotFoundError, ParqExError
-from .models import AccessPoint, Controller, DoorState
 
 _LOGGER = logging.getLogger(__name__)
 

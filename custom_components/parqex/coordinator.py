@@ -20,7 +20,9 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 
 from .access_points import AccessPointStates
-from .api import ParqExClient
+from .client.api import ParqExClient
+from .client.errors import ParqExAuthError, ParqExError, ParqExRateLimitedError
+from .client.models import UserSettings
 from .command_errors import seconds_text
 from .const import (
     DEFAULT_RATE_LIMIT_BACKOFF,
@@ -32,9 +34,7 @@ from .const import (
     SETTINGS_ATTEMPTS,
 )
 from .devices import async_follow_controllers
-from .errors import ParqExAuthError, ParqExError, ParqExRateLimitedError
 from .history import AccessHistoryReader
-from .models import UserSettings
 from .push_health import PushHealth
 
 if TYPE_CHECKING:

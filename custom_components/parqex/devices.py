@@ -10,8 +10,8 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 
 from .access_points import AccessPointStates
+from .client.models import Controller
 from .const import DOMAIN
-from .models import Controller
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -14,10 +14,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 
 from .application_credentials import DATA_TOKEN_BY_GET
+from .client.models import AccessPoint, Controller
+from .client.urls import development_base_url
 from .const import CONF_CLOUDHOOK_URL, DOMAIN
-from .models import AccessPoint, Controller
 from .runtime import ParqExConfigEntry, ParqExRuntime
-from .urls import development_base_url
 from .webhook_url import parqex_can_deliver
 
 

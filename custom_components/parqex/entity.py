@@ -17,39 +17,13 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .access_points import AccessPointStates
-from .const import DOMAIN
+from .client.models import AccessPoint, Controller
 from .devices import controller_device_info
-from .models import AccessPoint, Controller
+from .ids import access_record_signal, account_id, owner_id, unique_id
 
 if TYPE_CHECKING:
     from .access_log import AccessRecord
     from .runtime import ParqExConfigEntry
-
-
-def access_record_signal(entry_id: str, door_id: str) -> str:
-    """Dispatcher signal carrying an access point's newest access records."""
-    return f"{DOMAIN}_{entry_id}_{door_id}_access_records"
-
-
-def unique_id(account: str, owner: str, key: str | None = None) -> str:
-    """Return an entity's unique id: account, access point or controller id, key.
-
-    The account (the ParqEx user id) comes first, so that an access point two
-    accounts share has entities in each. The switch, an access point's main
-    entity, has no key.
-    """
-    base = f"{account}_{owner}"
-    return base if key is None else f"{base}_{key}"
-
-
-def owner_id(entity_unique_id: str) -> str:
-    """Return the access point or controller id in an entity's unique id."""
-    return entity_unique_id.split("_")[1] if "_" in entity_unique_id else ""
-
-
-def account_id(entry: ParqExConfigEntry) -> str:
-    """Return the ParqEx user id an entry signed in as (its unique id)."""
-    return entry.unique_id or entry.entry_id
 
 
 def async_track_entities(

@@ -22,15 +22,15 @@ from homeassistant.helpers import (
 )
 
 from .access_log import AccessRecord
+from .client.errors import ParqExAuthError, ParqExError
+from .client.models import ToggleEvent
 from .const import (
     DEFAULT_HISTORY_LIMIT,
     DOMAIN,
     MAX_HISTORY_LIMIT,
     MAX_HISTORY_RANGE_DAYS,
 )
-from .entity import owner_id
-from .errors import ParqExAuthError, ParqExError
-from .models import ToggleEvent
+from .ids import owner_id
 from .people import async_caller, mapped_person
 from .runtime import ParqExConfigEntry, ParqExRuntime
 from .validation import vol

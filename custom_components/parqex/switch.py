@@ -12,13 +12,12 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .access_points import AccessPointStates
+from .client.models import AccessPoint, DoorState
 from .entity import (
     ParqExAccessPointEntity,
-    account_id,
     async_track_entities,
-    unique_id,
 )
-from .models import AccessPoint, DoorState
+from .ids import account_id, unique_id
 from .people import async_caller, not_allowed
 from .runtime import ParqExConfigEntry
 from .voice import async_keep_from_voice_assistants
