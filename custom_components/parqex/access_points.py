@@ -58,9 +58,12 @@ class SyncNews:
 
     # Access points whose state or last toggle changed, or that are new.
     moved: list[AccessPoint] = field(default_factory=list)
+    # An access point's name changed (its device follows).
     renamed: bool = False
     # A controller was added, removed or changed its device facts.
     controllers_changed: bool = False
+    # Access points or controllers came or went for good.
+    members_changed: bool = False
     # Access points where a push and `sync` disagree for long: their history
     # settles it (see `settle`).
     disputed: list[str] = field(default_factory=list)
@@ -308,6 +311,7 @@ class AccessPointStates:
         self._end_answered_commands(changed)
         self._notify(changed)
         if members_changed:
+            news.members_changed = True
             self._notify_members()
         return news
 

@@ -84,8 +84,9 @@ class ParqExFlowHandler(
 
     DOMAIN = DOMAIN
     VERSION = 1
-    # 1.2: the entry holds its webhook id.
-    MINOR_VERSION = 3
+    # 1.2: the entry holds its webhook id; 1.3: unique ids start with the
+    # account; 1.4: a device per access point.
+    MINOR_VERSION = 4
 
     @callback
     def async_abort(

@@ -33,7 +33,7 @@ from .const import (
     POLL_INTERVAL,
     SETTINGS_ATTEMPTS,
 )
-from .devices import async_follow_controllers
+from .devices import async_follow_devices
 from .history import AccessHistoryReader
 from .push_health import PushHealth
 
@@ -204,12 +204,10 @@ class ParqExCoordinator(DataUpdateCoordinator[None]):
             ) from err
         self.rate_limited = False
         news = self._states.apply_sync(controllers, requested_at)
-        if news.renamed:
-            # Entity names carry access point names; a reload renames them all.
-            _LOGGER.debug("An access point was renamed in ParqEx; reloading")
-            self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
-        if news.controllers_changed:
-            async_follow_controllers(self.hass, self.config_entry, self._states)
+        if news.renamed or news.controllers_changed or news.members_changed:
+            # Devices follow: a rename renames the access point's device (and
+            # so its entities), without a reload.
+            async_follow_devices(self.hass, self.config_entry, self._states)
         self._history.note_moved(news.moved, first_sync=not self._synced)
         self._history.settle(news.disputed)
         if self._synced:

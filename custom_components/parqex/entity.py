@@ -1,4 +1,4 @@
-"""Base entities of ParqEx: one device per controller, honest availability.
+"""Base entities of ParqEx: a device per controller and access point; honest state.
 
 Entities render what the access point states hold. Each listens to its own
 access point or controller only, and writes its state only when what it shows
@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_platform, entity_registry as er
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .access_points import AccessPointStates
 from .client.models import AccessPoint, Controller
-from .devices import controller_device_info
+from .devices import access_point_device_info, controller_device_info
 from .ids import access_record_signal, account_id, owner_id, unique_id
 
 if TYPE_CHECKING:
@@ -114,11 +115,10 @@ class ParqExEntity(Entity):
 
 
 class ParqExAccessPointEntity(ParqExEntity):
-    """An entity of one access point, on its controller's device.
+    """An entity of one access point, on the access point's own device.
 
-    Entities other than the switch carry the access point's name in theirs; a
-    nameless access point uses the `_numbered` variant of the translation key.
-    A rename in ParqEx reloads the entry (see the coordinator), renaming them all.
+    The device is named as in ParqEx (a rename there renames it, and so its
+    entities, unless the user named it); the switch takes the device's name.
     """
 
     def __init__(
@@ -130,15 +130,20 @@ class ParqExAccessPointEntity(ParqExEntity):
         """Initialize from the access point as last synced."""
         super().__init__(entry, access_point.id, key)
         self.door_id = access_point.id
-        self._attr_device_info = controller_device_info(
-            entry.runtime_data.states.controllers[access_point.controller_id]
-        )
+        self._controller_id = access_point.controller_id
         if key is not None:
-            self._attr_translation_key = key if access_point.name else f"{key}_numbered"
-            self._attr_translation_placeholders = {
-                "access_point": access_point.name,
-                "number": str(access_point.entity_number or ""),
-            }
+            self._attr_translation_key = key
+
+    @property
+    def device_info(self) -> DeviceInfo:
+        """The access point's device, behind its controller's."""
+        states = self.states
+        return access_point_device_info(
+            self.hass,
+            self._entry,
+            states.access_points[self.door_id],
+            states.controllers[self._controller_id],
+        )
 
     @callback
     def _changed(self) -> None:
