@@ -85,6 +85,15 @@ def prepare_config(
         (config / "configuration.yaml").write_text(
             (ROOT / "config" / "configuration.yaml").read_text("utf-8"), "utf-8"
         )
+    # What the automation, script and scene editors save (configuration.yaml
+    # includes them; a missing file would stop those integrations loading).
+    for name, empty in (
+        ("automations.yaml", "[]\n"),
+        ("scripts.yaml", "{}\n"),
+        ("scenes.yaml", "[]\n"),
+    ):
+        if not (config / name).exists():
+            (config / name).write_text(empty, "utf-8")
     custom = config / "custom_components"
     custom.mkdir(exist_ok=True)
     link = custom / "parqex"

@@ -35,9 +35,9 @@ GARAGE = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
 GATE = "c0ffee00c0ffee00c0ffee00c0ffee00"
 CONTROLLER = "9d9e5e0e093a06d5f16e1116d108d0c7"
 # The entities Home Assistant makes for them, and a ParqEx user of the history.
-KITTY_SWITCH = "switch.parqex_controller_08848d_kitty"
-GARAGE_SWITCH = "switch.parqex_controller_08848d_garage"
-GARAGE_EVENT = "event.parqex_controller_08848d_garage_access"
+KITTY_SWITCH = "switch.kitty"
+GARAGE_SWITCH = "switch.garage"
+GARAGE_EVENT = "event.garage_access"
 GRACE = ("e7a1c2d3-0000-4000-8000-00000000beef", "Grace", "Hopper")
 OFFLINE_CONTROLLER = "3f5c0a9e7b2d4e6f8a1b3c5d7e9f0a2b"
 

@@ -56,8 +56,8 @@ pytestmark = [
 ]
 
 GUS = ("0b5e7d1a-0000-4000-8000-00000000f00d", "Gus", "Guest")
-GARAGE_LAST = "sensor.parqex_controller_08848d_garage_last_operated_by"
-GATE_EVENT = "event.parqex_controller_088aaa_pedestrian_gate_access"
+GARAGE_LAST = "sensor.garage_last_operated_by"
+GATE_EVENT = "event.pedestrian_gate_access"
 OFFLINE_CONTROLLER_DOORS = 1
 
 
@@ -459,7 +459,7 @@ async def test_only_listed_users_operate_access_points(
     await hass.services.async_call(
         "switch",
         "turn_on",
-        {"entity_id": "switch.parqex_controller_08848d_kitty"},
+        {"entity_id": "switch.kitty"},
         blocking=True,
     )
     assert len(fake.toggles) == 2

@@ -15,8 +15,8 @@ from aiohttp.test_utils import TestServer
 import pytest
 from pytest_homeassistant_custom_component.common import load_fixture
 
-from custom_components.parqex.api import ParqExClient
-from custom_components.parqex.errors import (
+from custom_components.parqex.client.api import ParqExClient
+from custom_components.parqex.client.errors import (
     ParqExAuthError,
     ParqExBadRequestError,
     ParqExConnectionError,
@@ -27,7 +27,7 @@ from custom_components.parqex.errors import (
     ParqExSensorRequiredError,
     ParqExUnexpectedResponseError,
 )
-from custom_components.parqex.models import DoorState
+from custom_components.parqex.client.models import DoorState
 
 # Real sockets, on loopback only (the test plugin blocks every other host).
 pytestmark = pytest.mark.usefixtures("socket_enabled")

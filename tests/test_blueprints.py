@@ -29,8 +29,8 @@ pytestmark = [
 ]
 
 BLUEPRINTS = Path(__file__).parents[1] / "blueprints" / "automation" / "parqex"
-GARAGE_EVENT = "event.parqex_controller_08848d_garage_access"
-GARAGE_SWITCH = "switch.parqex_controller_08848d_garage"
+GARAGE_EVENT = "event.garage_access"
+GARAGE_SWITCH = "switch.garage"
 GRACE = ("e7a1c2d3-0000-4000-8000-00000000beef", "Grace", "Hopper")
 
 
@@ -102,7 +102,7 @@ async def test_notify_who_opened(
     fake.record(GARAGE, "CLOSED", user=GRACE, channel="Keypad")
     await tick(hass, freezer, 30)
     assert [call.data["message"] for call in calls] == [
-        "Grace Hopper opened ParqEx controller 08848D Garage access (Keypad)"
+        "Grace Hopper opened Garage (Keypad)"
     ]
 
 
@@ -136,9 +136,7 @@ async def test_held_open_warning_closes(
     assert calls == []
     assert fake.toggles == []
     await tick(hass, freezer, 61)
-    assert [call.data["message"] for call in calls] == [
-        "ParqEx controller 08848D Garage: 2 min"
-    ]
+    assert [call.data["message"] for call in calls] == ["Garage: 2 min"]
     assert fake.toggles == [(GARAGE, "CLOSED")]
 
 
@@ -177,7 +175,7 @@ async def test_open_on_arrival_only_when_confirmed(
     hass.states.async_set("person.ada", "home", {**home, "user_id": ada.id})
     await _settle(hass)
     assert len(asked) == 1
-    assert asked[0].data["title"] == "Open ParqEx controller 08848D Garage?"
+    assert asked[0].data["title"] == "Open Garage?"
     await tick(hass, freezer, 121)
     assert fake.toggles == []
 

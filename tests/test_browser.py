@@ -25,10 +25,10 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "build" / "browser"
 CLIENT_ID = "555555555555555555.api.parqex.com"
 CLIENT_SECRET = "simulator-secret-do-not-use-elsewhere"
-FRONT_GATE = "switch.parqex_controller_08848d_front_gate"
+FRONT_GATE = "switch.front_gate"
 GARAGE_ID = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
-GARAGE_BY = "sensor.parqex_controller_08848d_garage_last_operated_by"
-GARAGE_SWITCH = "switch.parqex_controller_08848d_garage"
+GARAGE_BY = "sensor.garage_last_operated_by"
+GARAGE_SWITCH = "switch.garage"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -159,10 +159,11 @@ def test_a_new_user_in_the_browser(page: Any, develop_ui: Develop) -> None:
     _onboard(page, ha_url)
     _add_parqex(page, ha_url)
 
-    # The device page of the first controller, with its entities.
+    # The front gate's own device page, with its entities, behind its controller.
     page.goto(f"{ha_url}/config/devices/dashboard", wait_until="networkidle")
-    page.get_by_text("ParqEx controller 08848D").first.click()
-    page.get_by_text("Front gate last operated by").first.wait_for()
+    page.get_by_text("Front gate", exact=True).first.click()
+    page.get_by_text("Last operated by").first.wait_for()
+    page.get_by_text("ParqEx controller 08848D").first.wait_for()
     _shot(page, "device")
 
     # Open the front gate from its toggle: on at once, and no bounce while it moves.
@@ -201,6 +202,9 @@ def test_a_new_user_in_the_browser(page: Any, develop_ui: Develop) -> None:
         "the garage's last operated by to name Gus Guest",
         timeout=60,
     )
+    # The garage's device page says who.
+    page.goto(f"{ha_url}/config/devices/dashboard", wait_until="networkidle")
+    page.get_by_text("Garage", exact=True).first.click()
     page.get_by_text("Gus Guest").first.wait_for()
     assert _state(page, FRONT_GATE)["state"] == "on"  # type: ignore[index]
     _shot(page, "event")

@@ -12,13 +12,13 @@ from pytest_homeassistant_custom_component.typing import (
     WebSocketGenerator,
 )
 
+from custom_components.parqex.client.urls import parqex_urls
 from custom_components.parqex.const import (
     CONF_ALLOWED_USERS,
     CONF_PEOPLE,
     CONF_WEBHOOK_KEY,
     DOMAIN,
 )
-from custom_components.parqex.urls import parqex_urls
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import STATE_ON
 from homeassistant.core import HomeAssistant
@@ -83,7 +83,7 @@ async def test_full_flow(
     assert result["result"].unique_id == USER_ID
     # Its own secret webhook id, for ParqEx's pushes.
     assert len(result["data"]["webhook_id"]) == 64
-    assert (result["result"].version, result["result"].minor_version) == (1, 3)
+    assert (result["result"].version, result["result"].minor_version) == (1, 4)
     token = result["data"]["token"]
     assert token["access_token"] in fake.access_tokens
     assert token["refresh_token"] == fake.refresh_token
@@ -94,7 +94,7 @@ async def test_full_flow(
     assert form["redirect_uri"] == REDIRECT_URI
     assert form["client_secret"] == CLIENT_SECRET
     await hass.async_block_till_done()
-    assert hass.states.get("switch.parqex_controller_08848d_kitty").state == "on"
+    assert hass.states.get("switch.kitty").state == "on"
 
 
 async def test_tampered_state_requests_no_token(

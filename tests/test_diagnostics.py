@@ -184,6 +184,16 @@ async def test_device_diagnostics(
         ap["bluetooth_sensor_battery_level"] for ap in controller["access_points"]
     ] == [0, 87]
 
+    # An access point's device: that access point.
+    garage = parqex_device(hass, GARAGE)
+    assert garage is not None
+    diagnostics = await get_diagnostics_for_device(
+        hass, hass_client, diagnosed_entry, garage
+    )
+    assert diagnostics["access_point"]["named"] is True
+    assert diagnostics["access_point"]["bluetooth_sensor_battery_level"] == 87
+    assert GARAGE not in json.dumps(diagnostics)
+
 
 async def test_credentials_added_in_the_ui_are_not_named(
     hass: HomeAssistant,

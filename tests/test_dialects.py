@@ -25,10 +25,10 @@ from .sim_helpers import FRONT_GATE as FRONT_GATE_DOOR, running_simulator
 
 pytestmark = pytest.mark.usefixtures("socket_enabled", "current_request_with_host")
 
-FRONT_GATE = "switch.parqex_controller_08848d_front_gate"
-FRONT_GATE_EVENT = "event.parqex_controller_08848d_front_gate_access"
-LOBBY_DOOR = "switch.parqex_controller_089abc_lobby_door"
-BACK_GATE = "switch.parqex_controller_088aaa_back_gate"
+FRONT_GATE = "switch.front_gate"
+FRONT_GATE_EVENT = "event.front_gate_access"
+LOBBY_DOOR = "switch.lobby_door"
+BACK_GATE = "switch.back_gate"
 
 DIALECTS = [
     Dialect(token_method, toggle_path, sync_method, gzip)

@@ -22,8 +22,8 @@ pytestmark = [
     pytest.mark.freeze_time("2026-11-27 18:00:00+00:00"),
 ]
 
-KITTY_EVENT = "event.parqex_controller_08848d_kitty_access"
-GARAGE_EVENT = "event.parqex_controller_08848d_garage_access"
+KITTY_EVENT = "event.kitty_access"
+GARAGE_EVENT = "event.garage_access"
 GRACE = ("e7a1c2d3-0000-4000-8000-00000000beef", "Grace", "Hopper")
 
 
@@ -79,7 +79,7 @@ async def test_someone_opens_the_garage(
     state = hass.states.get(GARAGE_EVENT)
     assert state.state == "2026-11-27T18:00:30.000+00:00"
     assert state.attributes["event_type"] == "opened"
-    assert state.attributes["friendly_name"] == "ParqEx controller 08848D Garage access"
+    assert state.attributes["friendly_name"] == "Garage Access"
     assert {
         key: state.attributes[key]
         for key in (
@@ -135,13 +135,13 @@ async def test_own_toggle_is_announced_with_the_signed_in_user(
     await hass.services.async_call(
         "switch",
         "turn_on",
-        {"entity_id": "switch.parqex_controller_08848d_garage"},
+        {"entity_id": "switch.garage"},
         blocking=True,
     )
     # The door takes one more poll to move.
     await tick(hass, freezer, 5)
     await tick(hass, freezer, 5)
-    assert hass.states.get("switch.parqex_controller_08848d_garage").state == STATE_ON
+    assert hass.states.get("switch.garage").state == STATE_ON
     assert [(f["event_type"], f["user_id"], f["channel"]) for f in fired] == [
         ("opened", USER_ID, "ParqEx API")
     ]
@@ -214,7 +214,7 @@ async def test_history_refused_to_a_user_is_left_alone(
     fake.record(KITTY, "CLOSED")
     await tick(hass, freezer, 30)
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    assert hass.states.get("switch.parqex_controller_08848d_kitty").state == "off"
+    assert hass.states.get("switch.kitty").state == "off"
 
     fake.history_queries.clear()
     fake.record(KITTY, "OPEN", at=fake.now() + timedelta(seconds=1))
@@ -243,7 +243,7 @@ async def test_history_failures_do_not_make_doors_unavailable(
     fake.record(GARAGE, "OPEN", user=GRACE)
     await tick(hass, freezer, 30)
     assert fired == []
-    assert hass.states.get("switch.parqex_controller_08848d_garage").state == "on"
+    assert hass.states.get("switch.garage").state == "on"
     assert loaded_entry.runtime_data.history.last_error == error
     await tick(hass, freezer, 30)
     assert [f["event_type"] for f in fired] == ["opened"]
@@ -315,7 +315,5 @@ async def test_events_of_a_controller_gone_offline_fire(
     fake.record(GARAGE, "OPEN", user=GRACE)
     fake.device(CONTROLLER)["active"] = False
     await tick(hass, freezer, 30)
-    assert hass.states.get("switch.parqex_controller_08848d_garage").state == (
-        "unavailable"
-    )
+    assert hass.states.get("switch.garage").state == ("unavailable")
     assert [f["door_state"] for f in fired] == ["open"]

@@ -56,9 +56,7 @@ async def test_setup_and_unload(
     assert await hass.config_entries.async_unload(loaded_entry.entry_id)
     await hass.async_block_till_done()
     assert loaded_entry.state is ConfigEntryState.NOT_LOADED
-    assert hass.states.get("switch.parqex_controller_08848d_kitty").state == (
-        "unavailable"
-    )
+    assert hass.states.get("switch.kitty").state == ("unavailable")
 
 
 @pytest.mark.parametrize(
@@ -189,14 +187,15 @@ async def test_stale_device_can_be_removed(
     device_registry: dr.DeviceRegistry,
     hass_ws_client: WebSocketGenerator,
 ) -> None:
-    """Users may delete a controller's device only when ParqEx no longer has it."""
+    """Users may delete a device only when ParqEx no longer has it."""
     assert await async_setup_component(hass, "config", {})
     client = await hass_ws_client(hass)
     live = parqex_device(hass, CONTROLLER)
+    live_access_point = parqex_device(hass, GARAGE)
     stale = device_registry.async_get_or_create(
         config_entry_id=loaded_entry.entry_id, identifiers={(DOMAIN, "f" * 32)}
     )
-    for device, allowed in ((live, False), (stale, True)):
+    for device, allowed in ((live, False), (live_access_point, False), (stale, True)):
         await client.send_json_auto_id(
             {
                 "type": "config/device_registry/remove_config_entry",

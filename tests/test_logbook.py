@@ -99,7 +99,7 @@ async def test_every_operation_is_one_entry_naming_who(
     fake.record(GATE, "OPEN", user=("", "Gus", "Guest"), success=False, move=False)
     for _ in range(10):
         await tick(hass, freezer, 30)
-    gate = "switch.parqex_controller_088aaa_pedestrian_gate"
+    gate = "switch.pedestrian_gate"
     messages = [e.get("message") for e in await _logbook(hass, hass_ws_client, gate)]
     assert "failed attempt to open by Gus Guest (ParqEx Web)" in messages
 

@@ -142,7 +142,7 @@ async def test_options_show_the_url_and_take_the_key(
     # No reload is needed: the next delivery is taken.
     response = await deliver(hass_client_no_auth, door_change(KITTY, "CLOSED"))
     assert response.status == 200
-    assert hass.states.get("switch.parqex_controller_08848d_kitty").state == "off"
+    assert hass.states.get("switch.kitty").state == "off"
 
     # Clearing the key turns push off again.
     assert await _configure(hass, loaded_entry, "") == {}

@@ -29,7 +29,7 @@ from .sim_helpers import FRONT_GATE, running_simulator, sim_control
 
 pytestmark = pytest.mark.usefixtures("socket_enabled", "current_request_with_host")
 
-GATE_SWITCH = "switch.parqex_controller_08848d_front_gate"
+GATE_SWITCH = "switch.front_gate"
 
 
 class Pushing:

@@ -84,7 +84,7 @@ def test_every_fixable_repair_has_its_dialog_translated() -> None:
     code = "\n".join(p.read_text(encoding="utf-8") for p in INTEGRATION.glob("*.py"))
     fixable = set(
         re.findall(
-            r'is_fixable=True,(?:\s*#[^\n]*)?(?:\s*\w+=[^\n]*,)*?\s*'
+            r"is_fixable=True,(?:\s*#[^\n]*)?(?:\s*\w+=[^\n]*,)*?\s*"
             r'translation_key="([a-z_]+)"',
             code,
         )
@@ -317,3 +317,40 @@ def test_develop_help_says_each_option_and_its_default() -> None:
     options = re.findall(r"^  (--[a-z-]+)", shown, re.MULTILINE)
     assert set(options) >= {"--config", "--ha-port", "--sim-port", "--account"}
     assert shown.count("(default:") == len(options)
+
+
+def test_the_client_package_knows_nothing_of_home_assistant() -> None:
+    """`client/` imports neither Home Assistant nor the integration around it.
+
+    Run in a fresh interpreter that cannot find Home Assistant: the package's
+    modules are loaded from their files, as another program would use them.
+    """
+    client = INTEGRATION / "client"
+    script = f"""
+import importlib.abc, importlib.util, sys
+class NoHomeAssistant(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "homeassistant" or name.startswith("homeassistant."):
+            raise ImportError("the client imported " + name)
+        return None
+sys.meta_path.insert(0, NoHomeAssistant())
+spec = importlib.util.spec_from_file_location(
+    "parqex_client", {str(client / "__init__.py")!r},
+    submodule_search_locations=[{str(client)!r}],
+)
+package = importlib.util.module_from_spec(spec)
+sys.modules["parqex_client"] = package
+spec.loader.exec_module(package)
+for name in ("errors", "times", "urls", "models", "api"):
+    importlib.import_module("parqex_client." + name)
+from parqex_client.models import parse_sync
+assert parse_sync({{"devices": []}}) == ()
+print("ok")
+"""
+    modules = sorted(p.stem for p in client.glob("*.py") if p.stem != "__init__")
+    assert modules == ["api", "errors", "models", "times", "urls"]
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"

@@ -6,7 +6,7 @@ from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.parqex.entity import owner_id
+from custom_components.parqex.ids import owner_id
 from homeassistant.const import (
     ATTR_DEVICE_CLASS,
     ATTR_UNIT_OF_MEASUREMENT,
@@ -17,21 +17,21 @@ from homeassistant.const import (
     EntityCategory,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from .fake_parqex import CONTROLLER, GARAGE, KITTY, FakeParqEx, Fault
-from .helpers import set_up, tick
+from .helpers import parqex_device, set_up, tick
 
 pytestmark = [
     pytest.mark.usefixtures("credentials"),
     pytest.mark.freeze_time("2026-11-27 18:00:00+00:00"),
 ]
 
-KITTY_LAST_CHANGED = "sensor.parqex_controller_08848d_kitty_last_changed"
-GARAGE_HELD_OPEN = "binary_sensor.parqex_controller_08848d_garage_held_open"
-KITTY_HELD_OPEN = "binary_sensor.parqex_controller_08848d_kitty_held_open"
-GATE_HELD_OPEN = "binary_sensor.parqex_controller_088aaa_pedestrian_gate_held_open"
-GARAGE_BATTERY = "sensor.parqex_controller_08848d_garage_door_sensor_battery"
+KITTY_LAST_CHANGED = "sensor.kitty_last_changed"
+GARAGE_HELD_OPEN = "binary_sensor.garage_held_open"
+KITTY_HELD_OPEN = "binary_sensor.kitty_held_open"
+GATE_HELD_OPEN = "binary_sensor.pedestrian_gate_held_open"
+GARAGE_BATTERY = "sensor.garage_door_sensor_battery"
 ONLINE = "binary_sensor.parqex_controller_08848d_parqex_connection"
 OFFLINE = "binary_sensor.parqex_controller_088aaa_parqex_connection"
 LAST_CONTACT = "sensor.parqex_controller_08848d_last_contact"
@@ -140,9 +140,7 @@ async def test_battery_leaves_with_the_door_sensor(
 
     fake.door(KITTY).update(bluetooth_sensor=True, bluetooth_sensor_battery_level=12)
     await tick(hass, freezer, 30)
-    assert (
-        hass.states.get("sensor.parqex_controller_08848d_kitty_door_sensor_battery")
-    ).state == "12"
+    assert (hass.states.get("sensor.kitty_door_sensor_battery")).state == "12"
 
 
 async def test_nameless_access_point_entities_are_numbered(
@@ -151,12 +149,8 @@ async def test_nameless_access_point_entities_are_numbered(
     """A door without a name gets translated "Access point N" names."""
     fake.door(GARAGE)["name"] = ""
     await set_up(hass, config_entry)
-    state = hass.states.get(
-        "binary_sensor.parqex_controller_08848d_access_point_2_held_open"
-    )
-    assert state.attributes["friendly_name"] == (
-        "ParqEx controller 08848D Access point 2 held open"
-    )
+    state = hass.states.get("binary_sensor.access_point_2_held_open")
+    assert state.attributes["friendly_name"] == ("Access point 2 Held open")
 
 
 async def test_renamed_access_point_renames_its_entities(
@@ -165,15 +159,29 @@ async def test_renamed_access_point_renames_its_entities(
     loaded_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Names follow ParqEx; entity ids stay."""
+    """Names follow ParqEx, without a reload; entity ids stay. A name the user
+    gave the device in Home Assistant stays above ParqEx's.
+    """
+    settings_read = fake.calls["user-info"]
     fake.door(KITTY)["name"] = "Cat flap"
     await tick(hass, freezer, 30)
     assert hass.states.get(KITTY_HELD_OPEN).attributes["friendly_name"] == (
-        "ParqEx controller 08848D Cat flap held open"
+        "Cat flap Held open"
     )
     assert hass.states.get(KITTY_LAST_CHANGED).attributes["friendly_name"] == (
-        "ParqEx controller 08848D Cat flap last changed"
+        "Cat flap Last changed"
     )
+    assert hass.states.get("switch.kitty").name == "Cat flap"
+    # Not reloaded (a reload reads the account's settings again).
+    assert fake.calls["user-info"] == settings_read
+
+    device = parqex_device(hass, KITTY)
+    assert device is not None
+    dr.async_get(hass).async_update_device(device.id, name_by_user="Back door")
+    fake.door(KITTY)["name"] = "Dog flap"
+    await tick(hass, freezer, 30)
+    assert hass.states.get("switch.kitty").name == "Back door"
+    assert dr.async_get(hass).async_get(device.id).name == "Dog flap"
 
 
 async def test_times_read_as_utc_until_the_time_zone_is_known(
@@ -218,7 +226,7 @@ async def test_controller_unreachable_after_toggle_404(
         await hass.services.async_call(
             "switch",
             "turn_off",
-            {"entity_id": "switch.parqex_controller_08848d_kitty"},
+            {"entity_id": "switch.kitty"},
             blocking=True,
         )
     assert hass.states.get(ONLINE).state == STATE_OFF
@@ -244,12 +252,12 @@ async def test_entities_come_and_go_with_their_access_point(
         if owner_id(entry.unique_id) == "5" * 32
     }
     assert shed_entities == {
-        "switch.parqex_controller_08848d_shed",
-        "event.parqex_controller_08848d_shed_access",
-        "sensor.parqex_controller_08848d_shed_last_changed",
-        "sensor.parqex_controller_08848d_shed_door_sensor_battery",
-        "sensor.parqex_controller_08848d_shed_last_operated_by",
-        "binary_sensor.parqex_controller_08848d_shed_held_open",
+        "switch.shed",
+        "event.shed_access",
+        "sensor.shed_last_changed",
+        "sensor.shed_door_sensor_battery",
+        "sensor.shed_last_operated_by",
+        "binary_sensor.shed_held_open",
     }
     assert all(hass.states.get(entity_id) for entity_id in shed_entities)
 

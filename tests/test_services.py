@@ -57,7 +57,7 @@ async def test_whole_account_newest_first(
     ]
     assert events[-1] == {
         "access_point": "Garage",
-        "entity_id": "switch.parqex_controller_08848d_garage",
+        "entity_id": "switch.garage",
         "event_type": "opened",
         "user_name": "Grace Hopper",
         "user_id": GRACE[0],
@@ -83,7 +83,7 @@ async def test_one_access_point_a_range_and_a_limit(
     events = await _history(
         hass,
         config_entry_id=loaded_entry.entry_id,
-        entity_id="switch.parqex_controller_08848d_garage",
+        entity_id="switch.garage",
         start_date="2026-11-20",
         end_date="2026-11-27",
         limit=1,
@@ -106,13 +106,20 @@ async def test_one_controller(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
 ) -> None:
-    """A controller's access points only."""
+    """A controller's access points only; an access point's device, its own."""
     device = parqex_device(hass, CONTROLLER)
     assert device is not None
     events = await _history(
         hass, config_entry_id=loaded_entry.entry_id, device_id=device.id
     )
     assert {e["access_point"] for e in events} == {"Garage", "Kitty"}
+    # An access point's own device: that access point.
+    garage = parqex_device(hass, GARAGE)
+    assert garage is not None
+    events = await _history(
+        hass, config_entry_id=loaded_entry.entry_id, device_id=garage.id
+    )
+    assert {e["access_point"] for e in events} == {"Garage"}
 
 
 @pytest.mark.parametrize(
@@ -128,7 +135,7 @@ async def test_one_controller(
         ),
         (
             {
-                "entity_id": "switch.parqex_controller_08848d_garage",
+                "entity_id": "switch.garage",
                 "device_id": "abc",
             },
             "Choose an access point or a controller, not both",
@@ -193,7 +200,7 @@ async def test_parqex_refusals(
         await _history(
             hass,
             config_entry_id=loaded_entry.entry_id,
-            entity_id="switch.parqex_controller_08848d_garage",
+            entity_id="switch.garage",
         )
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
 
@@ -248,7 +255,7 @@ async def test_refused_access_points_are_skipped_and_listed(
     )
     assert response is not None
     assert response["refused"] == [
-        {"access_point": "Kitty", "entity_id": "switch.parqex_controller_08848d_kitty"}
+        {"access_point": "Kitty", "entity_id": "switch.kitty"}
     ]
     assert {e["access_point"] for e in response["events"]} == {  # type: ignore[union-attr]
         "Garage",

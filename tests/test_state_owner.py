@@ -54,7 +54,15 @@ from .fake_parqex import (
     FakeParqEx,
     Fault,
 )
-from .helpers import fired_events, logged_events, set_up, spin_until, tick, turn
+from .helpers import (
+    fired_events,
+    logged_events,
+    parqex_device,
+    set_up,
+    spin_until,
+    tick,
+    turn,
+)
 from .push_helpers import deliver, door_change
 
 pytestmark = [
@@ -62,8 +70,8 @@ pytestmark = [
     pytest.mark.freeze_time("2026-11-27 18:00:00+00:00"),
 ]
 
-GARAGE_CHANGED = "sensor.parqex_controller_08848d_garage_last_changed"
-GARAGE_HELD_OPEN = "binary_sensor.parqex_controller_08848d_garage_held_open"
+GARAGE_CHANGED = "sensor.garage_last_changed"
+GARAGE_HELD_OPEN = "binary_sensor.garage_held_open"
 
 
 # Rule 1: merge by ParqEx's time in UTC; a sync asked before a push never undoes it.
@@ -421,7 +429,7 @@ async def test_only_the_pushed_access_point_is_written(
             GARAGE_SWITCH,
             GARAGE_CHANGED,
             GARAGE_EVENT,
-            "sensor.parqex_controller_08848d_garage_last_operated_by",
+            "sensor.garage_last_operated_by",
         ]
     )
 
@@ -680,10 +688,93 @@ async def test_migration_keeps_what_the_user_set_up(
     entity_registry.async_update_entity(old.entity_id, area_id=area.id, name="Big door")
     await set_up(hass, config_entry)
 
-    assert config_entry.minor_version == 3
+    assert config_entry.minor_version == 4
     moved = entity_registry.async_get("switch.big_door")
     assert moved is not None
     assert moved.unique_id == f"{USER_ID}_{GARAGE}"
     assert (moved.area_id, moved.name) == (area.id, "Big door")
     assert hass.states.get("switch.big_door").state == STATE_OFF
+    assert not hass.states.get(GARAGE_SWITCH)
+
+
+async def test_upgrade_from_0_3_0_gives_each_access_point_its_device(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+    area_registry: ar.AreaRegistry,
+) -> None:
+    """Registries as 0.3.0 (entry 1.3) leaves them: every entity on the
+    controller's device, in the controller's area. After the upgrade each access
+    point has a device behind the controller's; entity ids, the names users gave
+    and the area each entity shows in stay.
+    """
+    hass.config_entries.async_update_entry(config_entry, minor_version=3)
+    garage_area = area_registry.async_create("Garage")
+    driveway = area_registry.async_create("Driveway")
+    controller = device_registry.async_get_or_create(
+        config_entry_id=config_entry.entry_id,
+        identifiers={(DOMAIN, CONTROLLER)},
+        manufacturer="ParqEx",
+        model="Access controller",
+        name="ParqEx controller 08848D",
+    )
+    device_registry.async_update_device(controller.id, area_id=garage_area.id)
+
+    def _old(domain: str, key: str | None, object_id: str, name: str) -> str:
+        entity = entity_registry.async_get_or_create(
+            domain,
+            DOMAIN,
+            f"{USER_ID}_{GARAGE}" + (f"_{key}" if key else ""),
+            config_entry=config_entry,
+            device_id=controller.id,
+            suggested_object_id=object_id,
+            original_name=name,
+            has_entity_name=True,
+        )
+        return entity.entity_id
+
+    switch = _old("switch", None, "parqex_controller_08848d_garage", "Garage")
+    changed = _old(
+        "sensor",
+        "last_changed",
+        "parqex_controller_08848d_garage_last_changed",
+        "Garage last changed",
+    )
+    operated = _old(
+        "sensor",
+        "last_operated_by",
+        "parqex_controller_08848d_garage_last_operated_by",
+        "Garage last operated by",
+    )
+    entity_registry.async_update_entity(switch, name="Big door")
+    entity_registry.async_update_entity(changed, area_id=driveway.id)
+    connection = entity_registry.async_get_or_create(
+        "binary_sensor",
+        DOMAIN,
+        f"{USER_ID}_{CONTROLLER}_connectivity",
+        config_entry=config_entry,
+        device_id=controller.id,
+        suggested_object_id="parqex_controller_08848d_parqex_connection",
+    ).entity_id
+
+    await set_up(hass, config_entry)
+
+    assert config_entry.minor_version == 4
+    garage = parqex_device(hass, GARAGE)
+    assert garage is not None
+    assert garage.via_device_id == controller.id
+    assert garage.area_id == garage_area.id
+    assert garage.name == "Garage"
+    for entity_id in (switch, changed, operated):
+        assert entity_registry.async_get(entity_id).device_id == garage.id
+    assert entity_registry.async_get(connection).device_id == controller.id
+    # Names and areas as the user left them; the ids have not moved.
+    assert entity_registry.async_get(switch).name == "Big door"
+    assert hass.states.get(switch).name == "Big door"
+    assert hass.states.get(switch).state == STATE_OFF
+    assert entity_registry.async_get(changed).area_id == driveway.id
+    assert entity_registry.async_get(operated).area_id is None
+    assert hass.states.get(operated).name == "Garage Last operated by"
     assert not hass.states.get(GARAGE_SWITCH)

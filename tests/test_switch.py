@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUs
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.parqex.const import DOMAIN
-from custom_components.parqex.entity import owner_id
+from custom_components.parqex.ids import owner_id
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.const import (
     ATTR_ENTITY_ID,
@@ -51,10 +51,10 @@ from .helpers import parqex_device, tick
 
 pytestmark = pytest.mark.usefixtures("credentials")
 
-KITTY_SWITCH = "switch.parqex_controller_08848d_kitty"
-GARAGE_SWITCH = "switch.parqex_controller_08848d_garage"
-GATE_SWITCH = "switch.parqex_controller_088aaa_pedestrian_gate"
-KITTY_CHANGED = "sensor.parqex_controller_08848d_kitty_last_changed"
+KITTY_SWITCH = "switch.kitty"
+GARAGE_SWITCH = "switch.garage"
+GATE_SWITCH = "switch.pedestrian_gate"
+KITTY_CHANGED = "sensor.kitty_last_changed"
 
 
 def _ours(caplog: pytest.LogCaptureFixture, level: int) -> list[logging.LogRecord]:
@@ -90,23 +90,42 @@ async def test_states_and_devices(
     entity_registry: er.EntityRegistry,
     device_registry: dr.DeviceRegistry,
 ) -> None:
-    """Each access point is a switch on its controller's device; on = OPEN."""
+    """Each access point is a device behind its controller's, with its switch
+    (named as the device); on = OPEN.
+    """
     assert hass.states.get(KITTY_SWITCH).state == STATE_ON
     assert hass.states.get(GARAGE_SWITCH).state == STATE_OFF
     # The second controller is inactive: its access point cannot be operated.
     assert hass.states.get(GATE_SWITCH).state == STATE_UNAVAILABLE
-    assert hass.states.get(KITTY_SWITCH).attributes["friendly_name"] == (
-        "ParqEx controller 08848D Kitty"
-    )
+    assert hass.states.get(KITTY_SWITCH).attributes["friendly_name"] == ("Kitty")
 
     entity = entity_registry.async_get(GARAGE_SWITCH)
     assert entity.unique_id == f"{USER_ID}_{GARAGE}"
-    device = device_registry.async_get(entity.device_id)
+    access_point = device_registry.async_get(entity.device_id)
+    assert access_point.identifiers == {(DOMAIN, GARAGE)}
+    assert (access_point.name, access_point.model) == ("Garage", "Access point")
+    device = device_registry.async_get(access_point.via_device_id)
     assert device.identifiers == {(DOMAIN, CONTROLLER)}
     assert device.manufacturer == "ParqEx"
     assert device.serial_number == "20000c2a6908848d"
     assert device.sw_version == "0"
     assert device.name == "ParqEx controller 08848D"
+    # Every entity about the garage is on its device; the controller keeps its own.
+    on_garage = {
+        e.entity_id
+        for e in er.async_entries_for_device(entity_registry, access_point.id)
+    }
+    assert on_garage == {
+        GARAGE_SWITCH,
+        "binary_sensor.garage_held_open",
+        "event.garage_access",
+        "sensor.garage_last_changed",
+        "sensor.garage_last_operated_by",
+        "sensor.garage_door_sensor_battery",
+    }
+    assert {
+        e.entity_id for e in er.async_entries_for_device(entity_registry, device.id)
+    } == {"binary_sensor.parqex_controller_08848d_parqex_connection"}
 
 
 async def test_turn_on_polls_fast_until_open(
@@ -437,9 +456,7 @@ async def test_new_and_vanished_controllers(
     ]
     fake.sync["devices"].append(new_controller)
     await tick(hass, freezer, 30)
-    assert hass.states.get("switch.parqex_controller_08bbbb_elevator").state == (
-        STATE_OFF
-    )
+    assert hass.states.get("switch.elevator").state == (STATE_OFF)
 
     # The offline controller is removed from the account, a door from another.
     fake.sync["devices"] = [
@@ -483,9 +500,7 @@ async def test_inactive_unknown_and_nameless_doors(
     assert hass.states.get(GARAGE_SWITCH).state == STATE_UNAVAILABLE
     assert hass.states.get(KITTY_SWITCH).state == STATE_UNKNOWN
     assert hass.states.get(GATE_SWITCH).state == STATE_OFF
-    assert hass.states.get(GATE_SWITCH).attributes["friendly_name"] == (
-        "ParqEx controller 088AAA Front gate"
-    )
+    assert hass.states.get(GATE_SWITCH).attributes["friendly_name"] == ("Front gate")
 
 
 async def test_nameless_door_gets_translated_name(
@@ -495,10 +510,8 @@ async def test_nameless_door_gets_translated_name(
     fake.door(GARAGE)["name"] = ""
     await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
-    state = hass.states.get("switch.parqex_controller_08848d_access_point_2")
-    assert (
-        state.attributes["friendly_name"] == "ParqEx controller 08848D Access point 2"
-    )
+    state = hass.states.get("switch.access_point_2")
+    assert state.attributes["friendly_name"] == "Access point 2"
 
 
 async def test_software_update_reaches_the_device(

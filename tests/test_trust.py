@@ -34,11 +34,11 @@ pytestmark = [
     pytest.mark.freeze_time("2026-11-27 18:00:00+00:00"),
 ]
 
-GARAGE_BY = "sensor.parqex_controller_08848d_garage_last_operated_by"
-KITTY_BY = "sensor.parqex_controller_08848d_kitty_last_operated_by"
-GARAGE_EVENT = "event.parqex_controller_08848d_garage_access"
-GARAGE_SWITCH = "switch.parqex_controller_08848d_garage"
-KITTY_SWITCH = "switch.parqex_controller_08848d_kitty"
+GARAGE_BY = "sensor.garage_last_operated_by"
+KITTY_BY = "sensor.kitty_last_operated_by"
+GARAGE_EVENT = "event.garage_access"
+GARAGE_SWITCH = "switch.garage"
+KITTY_SWITCH = "switch.kitty"
 GRACE = ("e7a1c2d3-0000-4000-8000-00000000beef", "Grace", "Hopper")
 TRANSLATIONS = (
     Path(__file__).parents[1] / "custom_components/parqex/translations/en.json"
@@ -54,7 +54,7 @@ async def test_last_operated_by_follows_history(
     """The ParqEx user's name; the channel when no user did it; failures too."""
     assert hass.states.get(GARAGE_BY).state == STATE_UNKNOWN
     assert hass.states.get(GARAGE_BY).attributes["friendly_name"] == (
-        "ParqEx controller 08848D Garage last operated by"
+        "Garage Last operated by"
     )
     fake.record(GARAGE, "OPEN", user=GRACE, channel="ParqEx Web")
     await tick(hass, freezer, 30)
@@ -161,7 +161,7 @@ async def test_switches_kept_from_voice_assistants(
         "parqex",
         GARAGE,
         config_entry=config_entry,
-        suggested_object_id="parqex_controller_08848d_garage",
+        suggested_object_id="garage",
     )
     async_expose_entity(hass, "conversation", GARAGE_SWITCH, True)
 

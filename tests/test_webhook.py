@@ -45,8 +45,8 @@ pytestmark = [
     pytest.mark.freeze_time("2026-11-27 18:00:00+00:00"),
 ]
 
-KITTY_EVENT = "event.parqex_controller_08848d_kitty_access"
-KITTY_CHANGED = "sensor.parqex_controller_08848d_kitty_last_changed"
+KITTY_EVENT = "event.kitty_access"
+KITTY_CHANGED = "sensor.kitty_last_changed"
 NEW_DOOR = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 
 
@@ -384,7 +384,7 @@ async def test_out_of_order_deliveries(
         ("closed", "2026-11-27T17:59:55+00:00"),
         ("opened", "2026-11-27T17:59:40+00:00"),
     ]
-    last = hass.states.get("sensor.parqex_controller_08848d_kitty_last_operated_by")
+    last = hass.states.get("sensor.kitty_last_operated_by")
     assert last.attributes["toggled_at"] == "2026-11-27T17:59:55+00:00"
 
 
@@ -468,7 +468,7 @@ async def test_unknown_access_point_triggers_one_refresh(
     assert (await deliver(hass_client_no_auth, body)).status == 200
     await tick(hass, freezer, 1)
     assert fake.calls["sync"] == 1
-    assert hass.states.get("switch.parqex_controller_08848d_bike_room") is not None
+    assert hass.states.get("switch.bike_room") is not None
 
     stranger = "ffffffffffffffffffffffffffffffff"
     for _ in range(3):
@@ -538,7 +538,7 @@ async def test_migration_gives_old_entries_a_webhook(
     hass.config_entries.async_update_entry(config_entry, data=data, minor_version=1)
     await set_up(hass, config_entry)
     assert config_entry.state is ConfigEntryState.LOADED
-    assert config_entry.minor_version == 3
+    assert config_entry.minor_version == 4
     webhook_id = config_entry.data["webhook_id"]
     assert len(webhook_id) == 64
     assert int(webhook_id, 16) >= 0

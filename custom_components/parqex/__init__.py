@@ -21,18 +21,18 @@ from homeassistant.helpers.typing import ConfigType
 
 from .access_log import AccessLog
 from .access_points import AccessPointStates
-from .api import ParqExClient
 from .auth import ParqExOAuth
+from .client.api import ParqExClient
+from .client.urls import DEVELOPMENT_BASE_URL_ENV, development_base_url
 from .const import DOMAIN
 from .coordinator import ParqExCoordinator
-from .entity import account_id, owner_id
 from .history import AccessHistoryReader, AnnouncedHistory
+from .ids import account_id, owner_id
 from .people import async_follow_allowed_list
 from .push_health import PushHealth
 from .removed_accounts import async_remember as async_remember_removed_account
 from .runtime import ParqExConfigEntry, ParqExRuntime
 from .services import async_setup_services
-from .urls import DEVELOPMENT_BASE_URL_ENV, development_base_url
 from .webhook import DeliveryLog, ParqExWebhook
 from .webhook_url import (
     async_delete_push_issue,
@@ -204,7 +204,56 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> 
 
         await er.async_migrate_entries(hass, entry.entry_id, _with_account)
         hass.config_entries.async_update_entry(entry, minor_version=3)
+    if entry.minor_version < 4:
+        # 1.4: each access point is a device of its own, behind its controller.
+        _async_move_access_points_to_devices(hass, entry)
+        hass.config_entries.async_update_entry(entry, minor_version=4)
     return True
+
+
+# Keys of entities about a controller itself (the others are an access point's).
+_CONTROLLER_KEYS = {"connectivity", "last_contact"}
+
+
+@callback
+def _async_move_access_points_to_devices(
+    hass: HomeAssistant, entry: ParqExConfigEntry
+) -> None:
+    """Give each access point's entities a device of its own.
+
+    0.3.0 had them on the controller's. Entity ids and the names and areas users
+    gave stay, and the device takes the controller's area, where they showed.
+    """
+    entity_registry = er.async_get(hass)
+    device_registry = dr.async_get(hass)
+    entities = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+    # The switch was named after the access point (as ParqEx names it).
+    names = {
+        owner_id(entity.unique_id): entity.original_name
+        for entity in entities
+        if entity.domain == Platform.SWITCH
+    }
+    for entity in entities:
+        door_id = owner_id(entity.unique_id)
+        key = entity.unique_id.split("_", 2)[2:]
+        if (key and key[0] in _CONTROLLER_KEYS) or entity.device_id is None:
+            continue
+        controller = device_registry.async_get(entity.device_id)
+        if controller is None or (DOMAIN, door_id) in controller.identifiers:
+            continue
+        device = device_registry.async_get_or_create(
+            config_entry_id=entry.entry_id,
+            identifiers={(DOMAIN, door_id)},
+            manufacturer="ParqEx",
+            model="Access point",
+            name=names.get(door_id),
+        )
+        device_registry.async_update_device(
+            device.id,
+            via_device_id=controller.id,
+            area_id=device.area_id or controller.area_id,
+        )
+        entity_registry.async_update_entity(entity.entity_id, device_id=device.id)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> None:
@@ -223,9 +272,10 @@ async def async_remove_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> N
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: ParqExConfigEntry, device: DeviceEntry
 ) -> bool:
-    """Let the user delete a controller's device only once ParqEx no longer has it."""
-    controllers = entry.runtime_data.states.controllers
+    """Let the user delete a device only once ParqEx no longer has it."""
+    states = entry.runtime_data.states
     return not any(
-        domain == DOMAIN and ident in controllers
+        domain == DOMAIN
+        and (ident in states.controllers or ident in states.access_points)
         for domain, ident in device.identifiers
     )

@@ -22,9 +22,9 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
+from .client.models import DoorState, ToggleEvent
 from .const import DOMAIN
-from .entity import access_record_signal, account_id, unique_id
-from .models import DoorState, ToggleEvent
+from .ids import access_record_signal, account_id, unique_id
 from .people import Caller, mapped_person, person_of_user
 
 if TYPE_CHECKING:

@@ -16,6 +16,8 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
+from .client.errors import ParqExAuthError, ParqExControllerNotFoundError, ParqExError
+from .client.models import AccessPoint, Controller, DoorState
 from .command_errors import command_error
 from .command_guard import command_guards
 from .const import (
@@ -23,8 +25,6 @@ from .const import (
     MISSING_REMOVAL_DELAY,
     PUSH_PRECEDENCE,
 )
-from .errors import ParqExAuthError, ParqExControllerNotFoundError, ParqExError
-from .models import AccessPoint, Controller, DoorState
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -58,9 +58,12 @@ class SyncNews:
 
     # Access points whose state or last toggle changed, or that are new.
     moved: list[AccessPoint] = field(default_factory=list)
+    # An access point's name changed (its device follows).
     renamed: bool = False
     # A controller was added, removed or changed its device facts.
     controllers_changed: bool = False
+    # Access points or controllers came or went for good.
+    members_changed: bool = False
     # Access points where a push and `sync` disagree for long: their history
     # settles it (see `settle`).
     disputed: list[str] = field(default_factory=list)
@@ -308,6 +311,7 @@ class AccessPointStates:
         self._end_answered_commands(changed)
         self._notify(changed)
         if members_changed:
+            news.members_changed = True
             self._notify_members()
         return news
 

@@ -19,7 +19,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util.hass_dict import HassKey
 
-from .urls import parqex_urls
+from .client.urls import parqex_urls
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from homeassistant.helpers.config_entry_oauth2_flow import (
     OAuth2Session,
 )
 
-from .errors import ParqExAuthError, ParqExConnectionError
+from .client.errors import ParqExAuthError, ParqExConnectionError
 
 
 def _is_refusal(status: int) -> bool:

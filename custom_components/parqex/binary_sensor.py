@@ -18,14 +18,13 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
 from .access_points import AccessPointStates
+from .client.models import AccessPoint, Controller, DoorState
 from .entity import (
     ParqExAccessPointEntity,
     ParqExControllerEntity,
-    account_id,
     async_track_entities,
-    unique_id,
 )
-from .models import AccessPoint, Controller, DoorState
+from .ids import account_id, unique_id
 from .runtime import ParqExConfigEntry
 
 PARALLEL_UPDATES = 0

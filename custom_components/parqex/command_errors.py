@@ -7,8 +7,7 @@ import math
 
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
-from .const import DEFAULT_RATE_LIMIT_BACKOFF, DOMAIN
-from .errors import (
+from .client.errors import (
     ParqExAuthError,
     ParqExBadRequestError,
     ParqExConnectionError,
@@ -19,6 +18,7 @@ from .errors import (
     ParqExSensorRequiredError,
     ParqExServerError,
 )
+from .const import DEFAULT_RATE_LIMIT_BACKOFF, DOMAIN
 
 # Translation keys of command failures, most specific first. Refusals the user
 # can act on are ServiceValidationErrors (one log line, no traceback); faults of

@@ -31,7 +31,8 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from .api import ParqExClient
+from .client.api import ParqExClient
+from .client.errors import ParqExAuthError, ParqExError
 from .const import (
     ALLOWED_CLOUD_VOICE,
     CONF_ALLOWED_USERS,
@@ -42,7 +43,6 @@ from .const import (
     DOMAIN,
     OAUTH2_SCOPES,
 )
-from .errors import ParqExAuthError, ParqExError
 from .removed_accounts import async_take as async_take_removed_account
 from .validation import vol
 from .webhook_url import (
@@ -84,8 +84,9 @@ class ParqExFlowHandler(
 
     DOMAIN = DOMAIN
     VERSION = 1
-    # 1.2: the entry holds its webhook id.
-    MINOR_VERSION = 3
+    # 1.2: the entry holds its webhook id; 1.3: unique ids start with the
+    # account; 1.4: a device per access point.
+    MINOR_VERSION = 4
 
     @callback
     def async_abort(

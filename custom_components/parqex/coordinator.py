@@ -20,7 +20,9 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 
 from .access_points import AccessPointStates
-from .api import ParqExClient
+from .client.api import ParqExClient
+from .client.errors import ParqExAuthError, ParqExError, ParqExRateLimitedError
+from .client.models import UserSettings
 from .command_errors import seconds_text
 from .const import (
     DEFAULT_RATE_LIMIT_BACKOFF,
@@ -31,10 +33,8 @@ from .const import (
     POLL_INTERVAL,
     SETTINGS_ATTEMPTS,
 )
-from .devices import async_follow_controllers
-from .errors import ParqExAuthError, ParqExError, ParqExRateLimitedError
+from .devices import async_follow_devices
 from .history import AccessHistoryReader
-from .models import UserSettings
 from .push_health import PushHealth
 
 if TYPE_CHECKING:
@@ -204,12 +204,10 @@ class ParqExCoordinator(DataUpdateCoordinator[None]):
             ) from err
         self.rate_limited = False
         news = self._states.apply_sync(controllers, requested_at)
-        if news.renamed:
-            # Entity names carry access point names; a reload renames them all.
-            _LOGGER.debug("An access point was renamed in ParqEx; reloading")
-            self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
-        if news.controllers_changed:
-            async_follow_controllers(self.hass, self.config_entry, self._states)
+        if news.renamed or news.controllers_changed or news.members_changed:
+            # Devices follow: a rename renames the access point's device (and
+            # so its entities), without a reload.
+            async_follow_devices(self.hass, self.config_entry, self._states)
         self._history.note_moved(news.moved, first_sync=not self._synced)
         self._history.settle(news.disputed)
         if self._synced:

@@ -14,10 +14,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 
 from .application_credentials import DATA_TOKEN_BY_GET
+from .client.models import AccessPoint, Controller
+from .client.urls import development_base_url
 from .const import CONF_CLOUDHOOK_URL, DOMAIN
-from .models import AccessPoint, Controller
 from .runtime import ParqExConfigEntry, ParqExRuntime
-from .urls import development_base_url
 from .webhook_url import parqex_can_deliver
 
 
@@ -87,20 +87,16 @@ async def async_get_config_entry_diagnostics(
 async def async_get_device_diagnostics(
     hass: HomeAssistant, entry: ParqExConfigEntry, device: DeviceEntry
 ) -> dict[str, Any]:
-    """Return diagnostics of one controller."""
+    """Return diagnostics of one controller, or of one access point."""
     runtime = entry.runtime_data
-    controllers = runtime.states.controllers
-    controller = next(
-        (
-            controllers[ident]
-            for domain, ident in device.identifiers
-            if domain == DOMAIN and ident in controllers
-        ),
-        None,
-    )
-    if controller is None:
+    states = runtime.states
+    idents = [ident for domain, ident in device.identifiers if domain == DOMAIN]
+    if door_id := next((i for i in idents if i in states.access_points), None):
+        return {"access_point": _access_point(runtime, states.access_points[door_id])}
+    controller_id = next((i for i in idents if i in states.controllers), None)
+    if controller_id is None:
         return {"controller": None}
-    return {"controller": _controller(runtime, controller)}
+    return {"controller": _controller(runtime, states.controllers[controller_id])}
 
 
 def _push(hass: HomeAssistant, entry: ParqExConfigEntry) -> dict[str, Any]:

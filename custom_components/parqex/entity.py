@@ -1,4 +1,4 @@
-"""Base entities of ParqEx: one device per controller, honest availability.
+"""Base entities of ParqEx: a device per controller and access point; honest state.
 
 Entities render what the access point states hold. Each listens to its own
 access point or controller only, and writes its state only when what it shows
@@ -12,44 +12,19 @@ from typing import TYPE_CHECKING
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_platform, entity_registry as er
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .access_points import AccessPointStates
-from .const import DOMAIN
-from .devices import controller_device_info
-from .models import AccessPoint, Controller
+from .client.models import AccessPoint, Controller
+from .devices import access_point_device_info, controller_device_info
+from .ids import access_record_signal, account_id, owner_id, unique_id
 
 if TYPE_CHECKING:
     from .access_log import AccessRecord
     from .runtime import ParqExConfigEntry
-
-
-def access_record_signal(entry_id: str, door_id: str) -> str:
-    """Dispatcher signal carrying an access point's newest access records."""
-    return f"{DOMAIN}_{entry_id}_{door_id}_access_records"
-
-
-def unique_id(account: str, owner: str, key: str | None = None) -> str:
-    """Return an entity's unique id: account, access point or controller id, key.
-
-    The account (the ParqEx user id) comes first, so that an access point two
-    accounts share has entities in each. The switch, an access point's main
-    entity, has no key.
-    """
-    base = f"{account}_{owner}"
-    return base if key is None else f"{base}_{key}"
-
-
-def owner_id(entity_unique_id: str) -> str:
-    """Return the access point or controller id in an entity's unique id."""
-    return entity_unique_id.split("_")[1] if "_" in entity_unique_id else ""
-
-
-def account_id(entry: ParqExConfigEntry) -> str:
-    """Return the ParqEx user id an entry signed in as (its unique id)."""
-    return entry.unique_id or entry.entry_id
 
 
 def async_track_entities(
@@ -140,11 +115,10 @@ class ParqExEntity(Entity):
 
 
 class ParqExAccessPointEntity(ParqExEntity):
-    """An entity of one access point, on its controller's device.
+    """An entity of one access point, on the access point's own device.
 
-    Entities other than the switch carry the access point's name in theirs; a
-    nameless access point uses the `_numbered` variant of the translation key.
-    A rename in ParqEx reloads the entry (see the coordinator), renaming them all.
+    The device is named as in ParqEx (a rename there renames it, and so its
+    entities, unless the user named it); the switch takes the device's name.
     """
 
     def __init__(
@@ -156,15 +130,20 @@ class ParqExAccessPointEntity(ParqExEntity):
         """Initialize from the access point as last synced."""
         super().__init__(entry, access_point.id, key)
         self.door_id = access_point.id
-        self._attr_device_info = controller_device_info(
-            entry.runtime_data.states.controllers[access_point.controller_id]
-        )
+        self._controller_id = access_point.controller_id
         if key is not None:
-            self._attr_translation_key = key if access_point.name else f"{key}_numbered"
-            self._attr_translation_placeholders = {
-                "access_point": access_point.name,
-                "number": str(access_point.entity_number or ""),
-            }
+            self._attr_translation_key = key
+
+    @property
+    def device_info(self) -> DeviceInfo:
+        """The access point's device, behind its controller's."""
+        states = self.states
+        return access_point_device_info(
+            self.hass,
+            self._entry,
+            states.access_points[self.door_id],
+            states.controllers[self._controller_id],
+        )
 
     @callback
     def _changed(self) -> None:

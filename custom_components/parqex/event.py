@@ -12,13 +12,12 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .access_log import EVENT_CLOSED, EVENT_FAILED, EVENT_OPENED, AccessRecord
 from .access_points import AccessPointStates
+from .client.models import AccessPoint
 from .entity import (
     ParqExAccessPointEntity,
-    account_id,
     async_track_entities,
-    unique_id,
 )
-from .models import AccessPoint
+from .ids import account_id, unique_id
 from .runtime import ParqExConfigEntry
 
 PARALLEL_UPDATES = 0

@@ -22,7 +22,10 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .access_points import AccessPointStates
-from .api import ParqExClient
+from .client.api import ParqExClient
+from .client.errors import ParqExAuthError, ParqExError, ParqExRateLimitedError
+from .client.models import TIMESTAMP_FORMAT, AccessPoint, ToggleEvent
+from .client.times import local_to_utc
 from .const import (
     DOMAIN,
     HISTORY_ATTEMPTS,
@@ -30,9 +33,6 @@ from .const import (
     HISTORY_SWEEP_INTERVAL,
     LATE_RECORDING,
 )
-from .errors import ParqExAuthError, ParqExError, ParqExRateLimitedError
-from .models import TIMESTAMP_FORMAT, AccessPoint, ToggleEvent
-from .times import local_to_utc
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
+from .client.models import AccessPoint
 from .const import CONF_WEBHOOK_KEY, DOMAIN, PUSH_GRACE, PUSH_MISSED_FOR_REPAIR
-from .models import AccessPoint
 
 if TYPE_CHECKING:
     from .runtime import ParqExConfigEntry

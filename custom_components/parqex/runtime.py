@@ -9,7 +9,7 @@ from homeassistant.config_entries import ConfigEntry
 
 from .access_log import AccessLog
 from .access_points import AccessPointStates
-from .api import ParqExClient
+from .client.api import ParqExClient
 from .coordinator import ParqExCoordinator
 from .history import AccessHistoryReader
 from .push_health import PushHealth

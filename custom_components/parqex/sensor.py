@@ -22,14 +22,13 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .access_log import AccessRecord, who
 from .access_points import AccessPointStates
+from .client.models import AccessPoint, Controller
 from .entity import (
     ParqExAccessPointEntity,
     ParqExControllerEntity,
-    account_id,
     async_track_entities,
-    unique_id,
 )
-from .models import AccessPoint, Controller
+from .ids import account_id, unique_id
 from .runtime import ParqExConfigEntry
 
 PARALLEL_UPDATES = 0

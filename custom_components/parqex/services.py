@@ -22,15 +22,15 @@ from homeassistant.helpers import (
 )
 
 from .access_log import AccessRecord
+from .client.errors import ParqExAuthError, ParqExError
+from .client.models import ToggleEvent
 from .const import (
     DEFAULT_HISTORY_LIMIT,
     DOMAIN,
     MAX_HISTORY_LIMIT,
     MAX_HISTORY_RANGE_DAYS,
 )
-from .entity import owner_id
-from .errors import ParqExAuthError, ParqExError
-from .models import ToggleEvent
+from .ids import owner_id
 from .people import async_caller, mapped_person
 from .runtime import ParqExConfigEntry, ParqExRuntime
 from .validation import vol
@@ -108,19 +108,20 @@ def _target_doors(
         return [door_id], None
     if device_id:
         device = dr.async_get(hass).async_get(device_id)
-        controller = next(
-            (
-                data.controllers[ident]
-                for domain, ident in (device.identifiers if device else ())
-                if domain == DOMAIN and ident in data.controllers
-            ),
-            None,
-        )
-        if controller is None:
+        idents = [
+            ident
+            for domain, ident in (device.identifiers if device else ())
+            if domain == DOMAIN
+        ]
+        # An access point's device: that access point.
+        if door_id := next((i for i in idents if i in data.access_points), None):
+            return [door_id], None
+        controller_id = next((i for i in idents if i in data.controllers), None)
+        if controller_id is None:
             raise _invalid("unknown_controller")
         return [
-            access_point.id for access_point in data.access_points_of(controller.id)
-        ], controller.id
+            access_point.id for access_point in data.access_points_of(controller_id)
+        ], controller_id
     return list(data.access_points), None
 
 

@@ -12,13 +12,12 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .access_points import AccessPointStates
+from .client.models import AccessPoint, DoorState
 from .entity import (
     ParqExAccessPointEntity,
-    account_id,
     async_track_entities,
-    unique_id,
 )
-from .models import AccessPoint, DoorState
+from .ids import account_id, unique_id
 from .people import async_caller, not_allowed
 from .runtime import ParqExConfigEntry
 from .voice import async_keep_from_voice_assistants
@@ -52,17 +51,13 @@ async def async_setup_entry(
 class ParqExAccessPointSwitch(ParqExAccessPointEntity, SwitchEntity):
     """Opens (on) and closes (off) an access point through ParqEx."""
 
+    # The access point's main entity: it takes its device's name ("Garage").
+    _attr_name = None
     _attr_translation_key = "access_point"
 
     def __init__(self, entry: ParqExConfigEntry, access_point: AccessPoint) -> None:
         """Initialize the switch of an access point."""
         super().__init__(entry, access_point)
-        self._attr_translation_placeholders = {
-            "number": str(access_point.entity_number or "")
-        }
-        # ParqEx names doors per user; a nameless door keeps the translated fallback.
-        if access_point.name:
-            self._attr_name = access_point.name
 
     async def async_added_to_hass(self) -> None:
         """Keep a new gate opener away from voice assistants (see voice.py)."""
@@ -93,7 +88,9 @@ class ParqExAccessPointSwitch(ParqExAccessPointEntity, SwitchEntity):
         await self._async_request(DoorState.CLOSED)
 
     async def _async_request(self, door_state: DoorState) -> None:
-        name = self.name if isinstance(self.name, str) else self.entity_id
+        # As the user sees it (the device's name, or the one they gave).
+        shown = self.hass.states.get(self.entity_id)
+        name = shown.name if shown is not None else self.entity_id
         # The context of the action that asked, and who caused it (if a person did,
         # directly or by starting the automation or script that asks).
         context = self._context

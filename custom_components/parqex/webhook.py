@@ -25,6 +25,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.json import json_loads
 
+from .client.models import Delivery, ParqExDeliveryError
 from .const import (
     CONF_WEBHOOK_KEY,
     DELIVERY_MEMORY,
@@ -34,7 +35,6 @@ from .const import (
     MAX_HELD_DELIVERIES,
     UNKNOWN_DOOR_REFRESH_INTERVAL,
 )
-from .models import Delivery, ParqExDeliveryError
 
 if TYPE_CHECKING:
     from .runtime import ParqExConfigEntry

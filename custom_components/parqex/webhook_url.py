@@ -22,6 +22,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import config_entry_oauth2_flow, issue_registry as ir
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 
+from .client.urls import development_base_url
 from .const import (
     CONF_CLOUDHOOK_URL,
     CONF_PUSH_TO_RENEW,
@@ -30,7 +31,6 @@ from .const import (
     MIN_WEBHOOK_KEY_LENGTH,
 )
 from .runtime import ParqExConfigEntry
-from .urls import development_base_url
 
 _LOGGER = logging.getLogger(__name__)
 

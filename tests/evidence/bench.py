@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.parqex.client.models import DoorState
 from custom_components.parqex.const import CONF_WEBHOOK_KEY, DOMAIN
 from custom_components.parqex.coordinator import ParqExCoordinator
-from custom_components.parqex.models import DoorState
 from custom_components.parqex.runtime import ParqExRuntime
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback

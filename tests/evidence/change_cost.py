@@ -17,8 +17,8 @@ import statistics
 import time
 from typing import Any
 
+from custom_components.parqex.client.models import parse_sync
 from custom_components.parqex.const import CONF_WEBHOOK_KEY, DOMAIN
-from custom_components.parqex.models import parse_sync
 from custom_components.parqex.runtime import ParqExRuntime
 from homeassistant.components import webhook
 from homeassistant.config_entries import ConfigEntry

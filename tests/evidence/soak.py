@@ -44,7 +44,8 @@ from custom_components.parqex.const import (
     PUSH_MISSED_FOR_REPAIR,
 )
 from custom_components.parqex.coordinator import ParqExCoordinator
-from custom_components.parqex.entity import ParqExEntity, owner_id
+from custom_components.parqex.entity import ParqExEntity
+from custom_components.parqex.ids import owner_id
 from homeassistant import loader
 from homeassistant.components import webhook
 from homeassistant.components.application_credentials import (
