@@ -508,24 +508,26 @@ async def test_one_bad_answer_loses_nothing(
     caplog: pytest.LogCaptureFixture,
     bad_answer: Any,
 ) -> None:
-    """The renamed entity id and its area survive; the door comes back as it was."""
+    """The renamed entity id and its device's area survive; the door comes back
+    as it was.
+    """
     area = area_registry.async_create("Hall")
-    entity_registry.async_update_entity(
-        KITTY_SWITCH, new_entity_id="switch.cat_flap", area_id=area.id
-    )
+    entity_registry.async_update_entity(KITTY_SWITCH, new_entity_id="switch.cat_flap")
+    device = parqex_device(hass, KITTY)
+    assert device is not None
+    dr.async_get(hass).async_update_device(device.id, area_id=area.id)
     await hass.async_block_till_done()
     good = deepcopy(fake.sync)
     bad_answer(fake.sync)
     await tick(hass, freezer, 30)
     await tick(hass, freezer, 30)
 
-    kitty = entity_registry.async_get("switch.cat_flap")
-    assert kitty is not None
-    assert kitty.area_id == area.id
+    assert entity_registry.async_get("switch.cat_flap") is not None
+    assert parqex_device(hass, KITTY).area_id == area.id
     fake.sync = good
     await tick(hass, freezer, 30)
     assert hass.states.get("switch.cat_flap").state == STATE_ON
-    assert entity_registry.async_get("switch.cat_flap").area_id == area.id
+    assert parqex_device(hass, KITTY).area_id == area.id
     assert caplog.text.count("ParqEx answered without any controller") <= 1
 
 
@@ -722,11 +724,13 @@ async def test_upgrade_from_0_3_0_gives_each_access_point_its_device(
     )
     device_registry.async_update_device(controller.id, area_id=garage_area.id)
 
-    def _old(domain: str, key: str | None, object_id: str, name: str) -> str:
+    def _old(
+        domain: str, key: str | None, object_id: str, name: str, door: str = GARAGE
+    ) -> str:
         entity = entity_registry.async_get_or_create(
             domain,
             DOMAIN,
-            f"{USER_ID}_{GARAGE}" + (f"_{key}" if key else ""),
+            f"{USER_ID}_{door}" + (f"_{key}" if key else ""),
             config_entry=config_entry,
             device_id=controller.id,
             suggested_object_id=object_id,
@@ -750,6 +754,17 @@ async def test_upgrade_from_0_3_0_gives_each_access_point_its_device(
     )
     entity_registry.async_update_entity(switch, name="Big door")
     entity_registry.async_update_entity(changed, area_id=driveway.id)
+    # The kitty's switch has an area of its own, and no name of its own.
+    hall = area_registry.async_create("Hall")
+    kitty = _old("switch", None, "parqex_controller_08848d_kitty", "Kitty", KITTY)
+    kitty_changed = _old(
+        "sensor",
+        "last_changed",
+        "parqex_controller_08848d_kitty_last_changed",
+        "Kitty last changed",
+        KITTY,
+    )
+    entity_registry.async_update_entity(kitty, area_id=hall.id)
     connection = entity_registry.async_get_or_create(
         "binary_sensor",
         DOMAIN,
@@ -778,3 +793,12 @@ async def test_upgrade_from_0_3_0_gives_each_access_point_its_device(
     assert entity_registry.async_get(operated).area_id is None
     assert hass.states.get(operated).name == "Garage Last operated by"
     assert not hass.states.get(GARAGE_SWITCH)
+    # A switch now goes by its device's name: its own area moved to the device
+    # (Home Assistant keeps such entities' areas there); the sensor that showed
+    # in the controller's area keeps it, as its own.
+    cat = parqex_device(hass, KITTY)
+    assert cat is not None
+    assert cat.area_id == hall.id
+    assert entity_registry.async_get(kitty).area_id is None
+    assert entity_registry.async_get(kitty_changed).area_id == garage_area.id
+    assert hass.states.get(kitty).name == "Kitty"

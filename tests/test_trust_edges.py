@@ -11,7 +11,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 
 from custom_components.parqex.const import (
     ALLOWED_CLOUD_VOICE,
@@ -115,10 +115,14 @@ async def test_a_person_not_allowed_cannot_open_through_an_automation(
 
 @pytest.mark.timeout(60)
 async def test_a_user_deleted_since_is_refused(
-    hass: HomeAssistant, fake: FakeParqEx, loaded_entry: MockConfigEntry
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    hass_owner_user: MockUser,
 ) -> None:
     """Grace, on the list, runs an automation that waits; she is deleted while it
     waits: when it goes on, Home Assistant no longer knows her, and it is refused.
+    (An owner exists, as in every Home Assistant: 2026.10 never removes one.)
     """
     grace = await _user(hass, "Grace")
     await _allow(hass, loaded_entry, grace.id)

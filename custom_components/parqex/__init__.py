@@ -221,39 +221,50 @@ def _async_move_access_points_to_devices(
 ) -> None:
     """Give each access point's entities a device of its own.
 
-    0.3.0 had them on the controller's. Entity ids and the names and areas users
-    gave stay, and the device takes the controller's area, where they showed.
+    0.3.0 had them on the controller's. Entity ids and the names users gave
+    stay, and so does the area each entity shows in: the device takes the
+    switch's own area (the switch now goes by the device's name, and Home
+    Assistant keeps areas of such entities on the device) or else the
+    controller's; an entity that showed in another area gets it as its own.
     """
     entity_registry = er.async_get(hass)
     device_registry = dr.async_get(hass)
-    entities = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
-    # The switch was named after the access point (as ParqEx names it).
-    names = {
-        owner_id(entity.unique_id): entity.original_name
-        for entity in entities
-        if entity.domain == Platform.SWITCH
-    }
-    for entity in entities:
-        door_id = owner_id(entity.unique_id)
+    by_door: dict[str, list[er.RegistryEntry]] = {}
+    for entity in er.async_entries_for_config_entry(entity_registry, entry.entry_id):
         key = entity.unique_id.split("_", 2)[2:]
-        if (key and key[0] in _CONTROLLER_KEYS) or entity.device_id is None:
-            continue
-        controller = device_registry.async_get(entity.device_id)
+        if not (key and key[0] in _CONTROLLER_KEYS) and entity.device_id:
+            by_door.setdefault(owner_id(entity.unique_id), []).append(entity)
+    for door_id, entities in by_door.items():
+        controller = device_registry.async_get(entities[0].device_id or "")
         if controller is None or (DOMAIN, door_id) in controller.identifiers:
             continue
+        switch = next((e for e in entities if e.domain == Platform.SWITCH), None)
+        # The switch moves its own area to the device, unless the user named it.
+        area_from_switch = (
+            switch.area_id if switch is not None and not switch.name else None
+        )
         device = device_registry.async_get_or_create(
             config_entry_id=entry.entry_id,
             identifiers={(DOMAIN, door_id)},
             manufacturer="ParqEx",
             model="Access point",
-            name=names.get(door_id),
+            # The switch was named after the access point, as ParqEx names it.
+            name=switch.original_name if switch is not None else None,
         )
+        area_id = device.area_id or area_from_switch or controller.area_id
         device_registry.async_update_device(
-            device.id,
-            via_device_id=controller.id,
-            area_id=device.area_id or controller.area_id,
+            device.id, via_device_id=controller.id, area_id=area_id
         )
-        entity_registry.async_update_entity(entity.entity_id, device_id=device.id)
+        for entity in entities:
+            if entity is switch and area_from_switch is not None:
+                own_area = None
+            elif entity.area_id is None and controller.area_id != area_id:
+                own_area = controller.area_id
+            else:
+                own_area = entity.area_id
+            entity_registry.async_update_entity(
+                entity.entity_id, device_id=device.id, area_id=own_area
+            )
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> None:
