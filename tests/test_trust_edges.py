@@ -58,8 +58,13 @@ async def _allow(hass: HomeAssistant, entry: MockConfigEntry, *allowed: str) -> 
     )
 
 
-async def _open_garage_automation(hass: HomeAssistant) -> None:
-    """An automation the user wrote: at bedtime (or when run), open the garage."""
+async def _open_garage_automation(hass: HomeAssistant, *, waits: bool = False) -> None:
+    """An automation the user wrote: at bedtime (or when run), open the garage.
+
+    One that `waits` opens when run, once bedtime comes.
+    """
+    opens = {"action": "switch.turn_on", "target": {"entity_id": GARAGE_SWITCH}}
+    wait = {"wait_for_trigger": [{"trigger": "event", "event_type": BEDTIME}]}
     assert await async_setup_component(
         hass,
         "automation",
@@ -67,10 +72,10 @@ async def _open_garage_automation(hass: HomeAssistant) -> None:
             "automation": {
                 "id": "open_the_garage",
                 "alias": "Open the garage",
-                "triggers": [{"trigger": "event", "event_type": BEDTIME}],
-                "actions": [
-                    {"action": "switch.turn_on", "target": {"entity_id": GARAGE_SWITCH}}
+                "triggers": [
+                    {"trigger": "event", "event_type": "never" if waits else BEDTIME}
                 ],
+                "actions": [wait, opens] if waits else [opens],
             }
         },
     )
@@ -126,25 +131,7 @@ async def test_a_user_deleted_since_is_refused(
     """
     grace = await _user(hass, "Grace")
     await _allow(hass, loaded_entry, grace.id)
-    assert await async_setup_component(
-        hass,
-        "automation",
-        {
-            "automation": {
-                "id": "open_the_garage",
-                "alias": "Open the garage",
-                "triggers": [{"trigger": "event", "event_type": "never"}],
-                "actions": [
-                    {"wait_for_trigger": [{"trigger": "event", "event_type": BEDTIME}]},
-                    {
-                        "action": "switch.turn_on",
-                        "target": {"entity_id": GARAGE_SWITCH},
-                    },
-                ],
-            }
-        },
-    )
-    await hass.async_block_till_done()
+    await _open_garage_automation(hass, waits=True)
     logged = logged_events(hass)
     # Run actions returns at once here: the automation waits.
     await hass.services.async_call(

@@ -50,6 +50,7 @@ from .webhook_url import (
     async_push_key_saved,
     async_webhook_target,
     webhook_key_error,
+    with_webhook_key,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -206,11 +207,7 @@ class ParqExOptionsFlow(OptionsFlow):
                 errors[CONF_WEBHOOK_KEY] = error
             else:
                 async_push_key_saved(self.hass, entry, key)
-                self._options = {
-                    k: v for k, v in entry.options.items() if k != CONF_WEBHOOK_KEY
-                }
-                if key:
-                    self._options[CONF_WEBHOOK_KEY] = key
+                self._options = with_webhook_key(entry.options, key)
                 if user_input.get(CONF_SET_UP_PEOPLE):
                     return await self.async_step_people()
                 return self.async_create_entry(data=self._options)

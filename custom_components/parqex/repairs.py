@@ -7,11 +7,11 @@ address shown and entering the API key it answers with, here.
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.repairs import RepairsFlow
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResult
 from homeassistant.helpers.selector import (
     TextSelector,
     TextSelectorConfig,
@@ -26,7 +26,15 @@ from .webhook_url import (
     async_push_key_saved,
     async_webhook_target,
     webhook_key_error,
+    with_webhook_key,
 )
+
+# Repair flows return their own result type in the releases for Python 3.14
+# (as validation.py tells them apart), a plain flow result before.
+if TYPE_CHECKING and sys.version_info >= (3, 14):
+    from homeassistant.components.repairs import RepairsFlowResult as FixResult
+else:
+    from homeassistant.data_entry_flow import FlowResult as FixResult
 
 
 class PushAddressFlow(RepairsFlow):
@@ -38,13 +46,13 @@ class PushAddressFlow(RepairsFlow):
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
-    ) -> FlowResult:
+    ) -> FixResult:
         """Start at the only step."""
         return await self.async_step_address()
 
     async def async_step_address(
         self, user_input: dict[str, Any] | None = None
-    ) -> FlowResult:
+    ) -> FixResult:
         """Show the address and the e-mail to send; take the key."""
         entry = self._entry
         if entry is None:
@@ -55,11 +63,8 @@ class PushAddressFlow(RepairsFlow):
             if error := webhook_key_error(key):
                 errors[CONF_WEBHOOK_KEY] = error
             else:
-                options = {
-                    k: v for k, v in entry.options.items() if k != CONF_WEBHOOK_KEY
-                }
                 self.hass.config_entries.async_update_entry(
-                    entry, options={**options, CONF_WEBHOOK_KEY: key}
+                    entry, options=with_webhook_key(entry.options, key)
                 )
                 async_push_key_saved(self.hass, entry, key)
                 return self.async_create_entry(data={})

@@ -6,7 +6,7 @@ on without an HTTPS address a repair issue says so.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 import importlib
 import logging
@@ -138,6 +138,12 @@ async def async_client_id(hass: HomeAssistant, entry: ParqExConfigEntry) -> str:
     return str(getattr(implementation, "client_id", "-"))
 
 
+def with_webhook_key(options: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """Return the entry's options with this API key saved (empty: push off)."""
+    kept = {k: v for k, v in options.items() if k != CONF_WEBHOOK_KEY}
+    return {**kept, CONF_WEBHOOK_KEY: key} if key else kept
+
+
 def webhook_key_error(key: str) -> str | None:
     """Return the error for a key anyone who has the URL could guess, or None."""
     return "key_too_short" if key and len(key) < MIN_WEBHOOK_KEY_LENGTH else None
@@ -156,15 +162,6 @@ def async_push_key_saved(
     async_update_push_issue(hass, entry, push_enabled=bool(key))
 
 
-def _issue_id(entry: ParqExConfigEntry) -> str:
-    return f"webhook_unreachable_{entry.entry_id}"
-
-
-def push_off_issue_id(entry: ParqExConfigEntry) -> str:
-    """Return the id of the repair shown while push waits for its new address."""
-    return f"push_off_{entry.entry_id}"
-
-
 @callback
 def async_update_push_issue(
     hass: HomeAssistant, entry: ParqExConfigEntry, push_enabled: bool | None = None
@@ -176,40 +173,57 @@ def async_update_push_issue(
     """
     if push_enabled is None:
         push_enabled = bool(entry.options.get(CONF_WEBHOOK_KEY))
-    if entry.data.get(CONF_PUSH_TO_RENEW) and not push_enabled:
-        ir.async_create_issue(
-            hass,
-            DOMAIN,
-            push_off_issue_id(entry),
-            is_fixable=True,
-            is_persistent=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="push_off",
-            translation_placeholders={"account": entry.title},
-            data={"entry_id": entry.entry_id},
-        )
-    else:
-        ir.async_delete_issue(hass, DOMAIN, push_off_issue_id(entry))
-    if push_enabled and not parqex_can_deliver(hass):
-        ir.async_create_issue(
-            hass,
-            DOMAIN,
-            _issue_id(entry),
-            is_fixable=False,
-            is_persistent=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="webhook_unreachable",
-            translation_placeholders={"account": entry.title},
-        )
-    else:
-        ir.async_delete_issue(hass, DOMAIN, _issue_id(entry))
+    _async_show_issue(
+        hass,
+        entry,
+        "push_off",
+        up=bool(entry.data.get(CONF_PUSH_TO_RENEW)) and not push_enabled,
+        fixable=True,
+    )
+    _async_show_issue(
+        hass,
+        entry,
+        "webhook_unreachable",
+        up=push_enabled and not parqex_can_deliver(hass),
+        fixable=False,
+    )
+
+
+@callback
+def _async_show_issue(
+    hass: HomeAssistant,
+    entry: ParqExConfigEntry,
+    kind: str,
+    *,
+    up: bool,
+    fixable: bool,
+) -> None:
+    """Raise or clear one of an account's push issues.
+
+    A fixable one's dialog is repairs.py's, which needs the entry.
+    """
+    issue_id = f"{kind}_{entry.entry_id}"
+    if not up:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=fixable,
+        is_persistent=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=kind,
+        translation_placeholders={"account": entry.title},
+        data={"entry_id": entry.entry_id} if fixable else None,
+    )
 
 
 @callback
 def async_delete_push_issue(hass: HomeAssistant, entry: ParqExConfigEntry) -> None:
     """Forget the repair issues (the entry is unloaded or deleted)."""
-    ir.async_delete_issue(hass, DOMAIN, _issue_id(entry))
-    ir.async_delete_issue(hass, DOMAIN, push_off_issue_id(entry))
+    for kind in ("push_off", "webhook_unreachable"):
+        _async_show_issue(hass, entry, kind, up=False, fixable=False)
 
 
 @callback
