@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.const import ATTR_DEVICE_ID, ATTR_ENTITY_ID
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_send
@@ -348,13 +348,17 @@ class AccessLog:
     ) -> None:
         """Fire the event the logbook describes, on the access point's switch."""
         access_point = self._entry.runtime_data.states.access_points.get(door_id)
-        entity_id = er.async_get(self._hass).async_get_entity_id(
+        registry = er.async_get(self._hass)
+        entity_id = registry.async_get_entity_id(
             "switch", DOMAIN, unique_id(account_id(self._entry), door_id)
         )
+        switch = registry.async_get(entity_id) if entity_id else None
         self._hass.bus.async_fire(
             EVENT_ACCESS,
             {
                 ATTR_ENTITY_ID: entity_id,
+                # The access point's device (what device triggers follow).
+                ATTR_DEVICE_ID: switch.device_id if switch else None,
                 "access_point": (access_point.name if access_point else None)
                 or door_name
                 or None,

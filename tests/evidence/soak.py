@@ -695,7 +695,19 @@ class Soak:
             for controller, _, _ in doors.values()
         }
         assert {c: shown[c] for c in wanted if c in shown} == wanted
-        self.check_leaving({c: None for c in set(shown) - set(wanted)}, "device", now)
+        # Each access point's device is named as in ParqEx (renames follow).
+        names = {
+            ident: device.name
+            for device in devices
+            for domain, ident in device.identifiers
+            if domain == DOMAIN
+        }
+        for door_id, (_, _, name) in doors.items():
+            if name and door_id in names:
+                assert names[door_id] == name, f"{names[door_id]}, not {name}"
+        self.check_leaving(
+            {c: None for c in set(shown) - set(wanted) - set(doors)}, "device", now
+        )
 
     def check_leaving(
         self, leaving: dict[str, str | None], what: str, now: datetime
