@@ -43,6 +43,7 @@ from .fake_parqex import (
     GARAGE_SWITCH,
     GATE,
     GRACE,
+    KITTY,
     USER_ID,
     WEBHOOK_KEY,
     FakeParqEx,
@@ -523,6 +524,37 @@ async def test_each_undelivered_change_counts(
     diagnostics = await async_get_config_entry_diagnostics(hass, pushing_entry)
     assert diagnostics["push"]["health"]["missed"] == 3
     issue_id = f"deliveries_missing_{pushing_entry.entry_id}"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+
+
+async def test_a_miss_from_before_a_delivery_is_not_in_a_row(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    fake: FakeParqEx,
+    pushing_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A change never pushed, then a delivery of a later one: ParqEx reached Home
+    Assistant after that change, so it is a miss but not one in a row; the repair
+    needs three undelivered changes after the last delivery.
+    """
+    issue_id = f"deliveries_missing_{pushing_entry.entry_id}"
+    fake.record(GARAGE, "OPEN", user=GRACE)
+    await tick(hass, freezer, 30)
+    fake.record(KITTY, "CLOSED", user=GRACE)
+    await deliver(hass_client_no_auth, door_change(KITTY, "CLOSED"))
+    for _ in range(3):
+        await tick(hass, freezer, 30)
+    health = (await async_get_config_entry_diagnostics(hass, pushing_entry))["push"][
+        "health"
+    ]
+    assert (health["missed"], health["missed_in_a_row"]) == (1, 0)
+    for state in ("CLOSED", "OPEN", "CLOSED"):
+        assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+        fake.record(GARAGE, state, user=GRACE)
+        for _ in range(3):
+            await tick(hass, freezer, 30)
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
 
 

@@ -41,6 +41,9 @@ class PushHealth:
         self._pushed: dict[str, datetime] = {}
         self.missed = 0
         self.missed_in_a_row = 0
+        # When the last authenticated delivery arrived: a change from before it
+        # that was not pushed is a miss, but ParqEx reached us since.
+        self._delivered_at: datetime | None = None
 
     @property
     def _enabled(self) -> bool:
@@ -54,6 +57,7 @@ class PushHealth:
     @callback
     def delivered(self) -> None:
         """Note an authenticated delivery: ParqEx reaches us."""
+        self._delivered_at = dt_util.utcnow()
         self.missed_in_a_row = 0
         ir.async_delete_issue(self._hass, DOMAIN, self.issue_id)
 
@@ -72,7 +76,8 @@ class PushHealth:
         for key, found_at in list(self._expected.items()):
             if now - found_at >= PUSH_GRACE:
                 del self._expected[key]
-                self._missed()
+                delivered = self._delivered_at
+                self._missed(in_a_row=delivered is None or key[1] >= delivered)
         if not self._enabled:
             self._expected.clear()
             return
@@ -84,8 +89,10 @@ class PushHealth:
             if pushed is None or pushed < at:
                 self._expected.setdefault((access_point.id, at), now)
 
-    def _missed(self) -> None:
+    def _missed(self, *, in_a_row: bool) -> None:
         self.missed += 1
+        if not in_a_row:
+            return
         self.missed_in_a_row += 1
         if self.missed_in_a_row >= PUSH_MISSED_FOR_REPAIR and self._enabled:
             ir.async_create_issue(
