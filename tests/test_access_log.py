@@ -469,6 +469,15 @@ async def test_only_listed_users_operate_access_points(
 # Point 6: push health.
 
 
+async def _unpushed(
+    hass: HomeAssistant, fake: FakeParqEx, freezer: FrozenDateTimeFactory, state: str
+) -> None:
+    """Grace moves the garage; polling finds it and 90 s pass without a push."""
+    fake.record(GARAGE, state, user=GRACE)
+    for _ in range(3):
+        await tick(hass, freezer, 30)
+
+
 async def test_deliveries_that_stop_raise_a_repair_until_one_arrives(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
@@ -489,9 +498,7 @@ async def test_deliveries_that_stop_raise_a_repair_until_one_arrives(
     await tick(hass, freezer, 60)
     for state in ("CLOSED", "OPEN", "CLOSED"):
         assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
-        fake.record(GARAGE, state, user=GRACE)
-        for _ in range(3):
-            await tick(hass, freezer, 30)
+        await _unpushed(hass, fake, freezer, state)
     issue = issue_registry.async_get_issue(DOMAIN, issue_id)
     assert issue is not None
     assert issue.translation_key == "deliveries_missing"
@@ -552,9 +559,7 @@ async def test_a_miss_from_before_a_delivery_is_not_in_a_row(
     assert (health["missed"], health["missed_in_a_row"]) == (1, 0)
     for state in ("CLOSED", "OPEN", "CLOSED"):
         assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
-        fake.record(GARAGE, state, user=GRACE)
-        for _ in range(3):
-            await tick(hass, freezer, 30)
+        await _unpushed(hass, fake, freezer, state)
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
 
 
@@ -595,9 +600,7 @@ async def test_no_push_no_repair(
 ) -> None:
     """With push off, changes found by polling are what is expected."""
     for state in ("OPEN", "CLOSED", "OPEN", "CLOSED"):
-        fake.record(GARAGE, state, user=GRACE)
-        for _ in range(3):
-            await tick(hass, freezer, 30)
+        await _unpushed(hass, fake, freezer, state)
     assert not [i for i in issue_registry.issues.values() if i.domain == DOMAIN]
     diagnostics = await async_get_config_entry_diagnostics(hass, loaded_entry)
     assert diagnostics["push"]["health"]["missed"] == 0
@@ -661,9 +664,7 @@ async def test_only_authenticated_deliveries_clear_the_repair_and_restart_the_co
 
     async def _missed(states: tuple[str, ...]) -> None:
         for state in states:
-            fake.record(GARAGE, state, user=GRACE)
-            for _ in range(3):
-                await tick(hass, freezer, 30)
+            await _unpushed(hass, fake, freezer, state)
 
     await _missed(("OPEN", "CLOSED", "OPEN"))
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
