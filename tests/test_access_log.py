@@ -359,6 +359,9 @@ async def test_people_step_maps_parqex_users_to_persons(
         CONF_PEOPLE: {GRACE[0]: "person.grace"},
         CONF_ALLOWED_USERS: [],
     }
+    # Shown at once, not at Grace's next operation.
+    last = hass.states.get(GARAGE_LAST)
+    assert (last.state, last.attributes["person"]) == ("Grace", "person.grace")
 
     fired = fired_events(hass, GARAGE_EVENT)
     await tick(hass, freezer, 1)
@@ -368,6 +371,15 @@ async def test_people_step_maps_parqex_users_to_persons(
     last = hass.states.get(GARAGE_LAST)
     assert last.state == "Grace"
     assert last.attributes["person"] == "person.grace"
+
+    # Unmapped: her ParqEx name again, at once, and after a reload.
+    await _configure_people(hass, loaded_entry, {})
+    last = hass.states.get(GARAGE_LAST)
+    assert (last.state, last.attributes["person"]) == ("Grace Hopper", None)
+    assert fired[-1]["person"] == "person.grace"
+    await hass.config_entries.async_reload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(GARAGE_LAST).state == "Grace Hopper"
 
 
 async def test_submitting_only_the_key_keeps_the_people(

@@ -355,6 +355,8 @@ async def test_a_close_shows_only_once_parqex_reports_it(
     state = hass.states.get(KITTY_SWITCH)
     assert state.state == STATE_ON
     assert state.attributes["close_pending"] is True
+    # Dashboards show the close under way: a closing icon, still on.
+    assert state.attributes["icon"] == "mdi:arrow-collapse-horizontal"
     await tick(hass, freezer, 5)
     assert hass.states.get(KITTY_SWITCH).state == STATE_ON
 
@@ -391,6 +393,8 @@ async def test_a_confirmed_close_turns_the_switch_off(
     state = hass.states.get(KITTY_SWITCH)
     assert state.state == STATE_OFF
     assert state.attributes["close_pending"] is False
+    # Its kind's icons again (icons.json), not the closing one.
+    assert "icon" not in state.attributes
 
 
 # Rule 5: only what changed is touched.

@@ -14,6 +14,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.parqex.const import DOMAIN
 from custom_components.parqex.ids import owner_id
+from custom_components.parqex.kinds import access_point_kind
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.const import (
     ATTR_ENTITY_ID,
@@ -215,6 +216,36 @@ async def test_moved_by_someone_else_after_the_command(
     fake.record(GARAGE, "CLOSED", channel="Remote")
     await tick(hass, freezer, 5)
     assert hass.states.get(GARAGE_SWITCH).state == STATE_OFF
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("Front gate", "gate"),
+        ("Parking barrier", "gate"),
+        ("Garage", "garage_door"),
+        ("Garage gate", "garage_door"),
+        ("Elevator 3", "elevator"),
+        ("Lift lobby door", "elevator"),
+        ("Lobby door", "door"),
+        ("Kitty", "door"),
+        ("", "door"),
+    ],
+)
+def test_the_name_tells_the_kind(name: str, kind: str) -> None:
+    """ParqEx gives no type: the name does, and a door when it names none."""
+    assert access_point_kind(name) == kind
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_each_kind_has_its_icons(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry
+) -> None:
+    """The switch's translation key is its kind: icons.json gives its icons."""
+    assert {
+        entity_id: entity_registry.async_get(entity_id).translation_key
+        for entity_id in (KITTY_SWITCH, GARAGE_SWITCH, GATE_SWITCH)
+    } == {KITTY_SWITCH: "door", GARAGE_SWITCH: "garage_door", GATE_SWITCH: "gate"}
 
 
 async def test_turn_off_closes(

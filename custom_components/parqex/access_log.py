@@ -24,7 +24,7 @@ from homeassistant.util import dt as dt_util
 
 from .client.models import DoorState, ToggleEvent
 from .const import DOMAIN
-from .ids import access_record_signal, account_id, unique_id
+from .ids import access_record_signal, account_id, shown_signal, unique_id
 from .people import Caller, mapped_person, person_of_user
 
 if TYPE_CHECKING:
@@ -181,6 +181,26 @@ class AccessLog:
     def shown(self, door_id: str) -> dict[str, Any] | None:
         """Return the newest access event's data ("last operated by" shows it)."""
         return self._memory.shown.get(door_id)
+
+    def show_people(self, people: Mapping[str, str]) -> None:
+        """Name the newest events anew by a changed mapping of users to persons.
+
+        Called as the mapping is saved: "last operated by" shows it at once. Only
+        ParqEx's user ids map to persons; commands made in Home Assistant keep who
+        made them.
+        """
+        for door_id, shown in self._memory.shown.items():
+            user_id = shown.get("user_id")
+            if not user_id or shown.get("via") == VIA_HOME_ASSISTANT:
+                continue
+            person = people.get(user_id) or None
+            if person == shown.get("person"):
+                continue
+            self._memory.shown[door_id] = renamed = {**shown, "person": person}
+            async_dispatcher_send(
+                self._hass, shown_signal(self._entry.entry_id, door_id), renamed
+            )
+        self._store.async_delay_save(self._data, SAVE_DELAY)
 
     def note_command(
         self,

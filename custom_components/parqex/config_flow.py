@@ -250,6 +250,9 @@ class ParqExOptionsFlow(OptionsFlow):
                 if (person := user_input.get(label))
             }
             self._options[CONF_PEOPLE] = people
+            if self.config_entry.state is ConfigEntryState.LOADED:
+                # Shown at once; options change without a reload.
+                self.config_entry.runtime_data.access_log.show_people(people)
             self._options[CONF_ALLOWED_USERS] = list(
                 user_input.get(CONF_ALLOWED_USERS) or []
             )

@@ -20,6 +20,11 @@ def access_record_signal(entry_id: str, door_id: str) -> str:
     return f"{DOMAIN}_{entry_id}_{door_id}_access_records"
 
 
+def shown_signal(entry_id: str, door_id: str) -> str:
+    """Dispatcher signal carrying what "last operated by" shows, named anew."""
+    return f"{DOMAIN}_{entry_id}_{door_id}_shown"
+
+
 def unique_id(account: str, owner: str, key: str | None = None) -> str:
     """Return an entity's unique id: account, access point or controller id, key.
 

@@ -17,6 +17,7 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import PERCENTAGE, EntityCategory
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -28,7 +29,7 @@ from .entity import (
     ParqExControllerEntity,
     async_track_entities,
 )
-from .ids import account_id, unique_id
+from .ids import account_id, shown_signal, unique_id
 from .runtime import ParqExConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -190,6 +191,13 @@ class ParqExLastOperatedBy(ParqExAccessPointEntity, RestoreSensor):
                 }
         self._shown = self._view()
         self.async_listen_access_records(self._handle_records)
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                shown_signal(self._entry.entry_id, self.door_id),
+                self._handle_shown,
+            )
+        )
 
     def _show(self, data: Mapping[str, Any]) -> None:
         self._attr_native_value = who(self.hass, data)
@@ -198,6 +206,11 @@ class ParqExLastOperatedBy(ParqExAccessPointEntity, RestoreSensor):
     @callback
     def _handle_records(self, records: list[AccessRecord]) -> None:
         self._show(records[-1].data())
+        self._async_show()
+
+    @callback
+    def _handle_shown(self, data: dict[str, Any]) -> None:
+        self._show(data)
         self._async_show()
 
 

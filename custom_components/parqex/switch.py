@@ -18,6 +18,7 @@ from .entity import (
     async_track_entities,
 )
 from .ids import account_id, unique_id
+from .kinds import CLOSING_ICONS, DOOR, access_point_kind
 from .people import async_caller, not_allowed
 from .runtime import ParqExConfigEntry
 from .voice import async_keep_from_voice_assistants
@@ -53,11 +54,11 @@ class ParqExAccessPointSwitch(ParqExAccessPointEntity, SwitchEntity):
 
     # The access point's main entity: it takes its device's name ("Garage").
     _attr_name = None
-    _attr_translation_key = "access_point"
 
     def __init__(self, entry: ParqExConfigEntry, access_point: AccessPoint) -> None:
-        """Initialize the switch of an access point."""
+        """Initialize the switch of an access point; its kind gives its icons."""
         super().__init__(entry, access_point)
+        self._attr_translation_key = access_point_kind(access_point.name)
 
     async def async_added_to_hass(self) -> None:
         """Keep a new gate opener away from voice assistants (see voice.py)."""
@@ -73,6 +74,17 @@ class ParqExAccessPointSwitch(ParqExAccessPointEntity, SwitchEntity):
         """
         state = self.states.shown_state(self.door_id)
         return None if state is None else state is DoorState.OPEN
+
+    @property
+    def icon(self) -> str | None:
+        """Say "closing" while ParqEx carries out an accepted close.
+
+        The switch stays on until ParqEx reports the access point closed; the
+        icon is what shows on dashboards that a close is under way.
+        """
+        if self.states.close_pending(self.door_id):
+            return CLOSING_ICONS[self.translation_key or DOOR]
+        return None
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
