@@ -28,6 +28,7 @@ from custom_components.parqex.client.errors import (
     ParqExUnexpectedResponseError,
 )
 from custom_components.parqex.client.models import DoorState
+from homeassistant.util.json import json_loads
 
 # Real sockets, on loopback only (the test plugin blocks every other host).
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -427,3 +428,67 @@ async def test_timeout(server: Server, session: ClientSession, tokens: Tokens) -
     client = ParqExClient(session, tokens, api_root=server.root, request_timeout=0.2)
     with pytest.raises(ParqExConnectionError):
         await client.async_get_controllers()
+
+
+def _sync_text(
+    contact: str, stamp: float, garage: str = "CLOSED", name: str = "Kitty"
+) -> str:
+    body = json.loads(load_fixture("sync.json"))
+    first = body["devices"][0]
+    first["last_contact"] = contact
+    first["doors"][0]["name"] = name
+    first["doors"][1]["state"] = garage
+    return json.dumps({"success": True, "timestamp": stamp, **body}, indent=1)
+
+
+@pytest.mark.parametrize("loads", [json.loads, json_loads], ids=["json", "orjson"])
+async def test_an_answer_new_only_in_check_ins_reads_only_those(
+    server: Server,
+    session: ClientSession,
+    tokens: Tokens,
+    loads: Callable[[bytes | str], object],
+) -> None:
+    """Only the controller's last contact and the envelope's time changed: the
+    access points are the very objects of the answer before, with the new time.
+    A door that changed, or a name that reads like a member, is read in full."""
+    decoded: list[int] = []
+
+    def _counting(raw: bytes | str) -> object:
+        decoded.append(len(raw))
+        return loads(raw)
+
+    client = ParqExClient(session, tokens, api_root=server.root, loads=_counting)
+    texts = iter(
+        [
+            _sync_text("2020-12-18 18:47:25", 1.5),
+            _sync_text("2020-12-18 18:48:26", 2.5),
+            _sync_text("2020-12-18 18:49:27", 3.5, garage="OPEN"),
+            _sync_text("2020-12-18 18:49:27", 4.5, garage="OPEN", name='"timestamp"'),
+            _sync_text("2020-12-18 18:50:27", 5.5, garage="OPEN", name='"timestamp"'),
+        ]
+    )
+
+    async def _next(request: web.Request) -> web.StreamResponse:
+        return web.Response(text=next(texts), content_type="application/json")
+
+    server.routes["GET", f"{V1}/sync"] = _next
+    first, _ = await client.async_get_controllers()
+    second, _ = await client.async_get_controllers()
+    assert second.last_contact == datetime(2020, 12, 18, 18, 48, 26, tzinfo=UTC)
+    assert second.access_points is first.access_points
+    # Not decoded at all.
+    assert len(decoded) == 1
+    third, _ = await client.async_get_controllers()
+    assert third.access_points is not None
+    assert third.access_points[1].state is DoorState.OPEN
+    assert third.last_contact == datetime(2020, 12, 18, 18, 49, 27, tzinfo=UTC)
+    # The unchanged door is reused; the changed one read anew.
+    assert third.access_points[0] is first.access_points[0]
+    fourth, _ = await client.async_get_controllers()
+    fifth, _ = await client.async_get_controllers()
+    assert fourth.access_points[0].name == '"timestamp"'
+    assert len(decoded) == 3
+    assert fifth.last_contact == datetime(2020, 12, 18, 18, 50, 27, tzinfo=UTC)
+    assert fifth.access_points[1].state is DoorState.OPEN
+    # A name that reads like a member is text: the next check-in is not decoded.
+    assert len(decoded) == 3

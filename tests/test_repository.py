@@ -345,14 +345,14 @@ spec = importlib.util.spec_from_file_location(
 package = importlib.util.module_from_spec(spec)
 sys.modules["parqex_client"] = package
 spec.loader.exec_module(package)
-for name in ("errors", "times", "urls", "models", "api"):
+for name in ("errors", "times", "urls", "models", "checkins", "api"):
     importlib.import_module("parqex_client." + name)
 from parqex_client.models import parse_sync
 assert parse_sync({{"devices": []}}) == ()
 print("ok")
 """
     modules = sorted(p.stem for p in client.glob("*.py") if p.stem != "__init__")
-    assert modules == ["api", "errors", "models", "times", "urls"]
+    assert modules == ["api", "checkins", "errors", "models", "times", "urls"]
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=False
     )

@@ -18,6 +18,7 @@ from homeassistant.helpers import (
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
+from homeassistant.util.json import json_loads
 
 from .access_log import AccessLog
 from .access_points import AccessPointStates
@@ -88,7 +89,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: ParqExConfigEntry) -> bo
             base_url,
         )
     client = ParqExClient(
-        async_get_clientsession(hass), ParqExOAuth(hass, entry, implementation)
+        async_get_clientsession(hass),
+        ParqExOAuth(hass, entry, implementation),
+        loads=json_loads,
     )
     states = AccessPointStates(hass, entry, client.async_toggle)
     # What earlier runs made entities and devices for is removed only if it stays

@@ -296,6 +296,9 @@ class AccessPointStates:
             if controller.access_points is None:
                 # `doors: null` says nothing about the doors: keep what is known.
                 listed_doors.update(self._door_ids(controller.id))
+            elif self._as_last_merged(controller.access_points):
+                # The very access points merged before: merging is a no-op.
+                listed_doors.update(a.id for a in controller.access_points)
             else:
                 for access_point in controller.access_points:
                     listed_doors.add(access_point.id)
@@ -315,10 +318,30 @@ class AccessPointStates:
             self._notify_members()
         return news
 
+    def _as_last_merged(self, reported: tuple[AccessPoint, ...]) -> bool:
+        """Whether each access point is the very object shown, with nothing pending.
+
+        The parser gives the same objects for an unchanged `doors` list: then no
+        push waits for them and none was missing, so merging would change nothing.
+        """
+        pushed, missing, shown = self._pushed, self._missing_since, self.access_points
+        if not pushed and not missing:
+            return all(shown.get(a.id) is a for a in reported)
+        return all(
+            shown.get(a.id) is a and a.id not in pushed and a.id not in missing
+            for a in reported
+        )
+
     def _merge_controller(
         self, controller: Controller, news: SyncNews, changed: set[str]
     ) -> bool:
-        stored = replace(controller, access_points=())
+        # Kept with its access points (the same objects as `access_points` holds):
+        # copying it without them would cost more than it saves.
+        stored = (
+            controller
+            if controller.access_points is not None
+            else replace(controller, access_points=())
+        )
         before = self.controllers.get(controller.id)
         self.reported_times[controller.id] = controller.last_contact
         back = self._missing_since.pop(controller.id, None) is not None

@@ -11,7 +11,8 @@ controller, else one per access point).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 import logging
@@ -152,6 +153,9 @@ class AnnouncedHistory:
         self._doors: dict[str, _DoorLog] = {}
         # Read once the account's time zone is known; never written before.
         self._loaded = False
+        # Within `saving_once`: one write asked for at its end, not one per change.
+        self._batched = 0
+        self._unsaved = False
 
     async def async_load(self, zone: tzinfo) -> None:
         """Read what earlier runs announced; local times of version 1 in `zone`."""
@@ -181,6 +185,24 @@ class AnnouncedHistory:
         """Forget everything (the config entry is being deleted)."""
         await self._store.async_remove()
 
+    @contextmanager
+    def saving_once(self) -> Iterator[None]:
+        """Ask for one write at the end, for a sweep's many changes."""
+        self._batched += 1
+        try:
+            yield
+        finally:
+            self._batched -= 1
+            if not self._batched and self._unsaved:
+                self._unsaved = False
+                self._store.async_delay_save(self._data, SAVE_DELAY)
+
+    def _save(self) -> None:
+        if self._batched:
+            self._unsaved = True
+        else:
+            self._store.async_delay_save(self._data, SAVE_DELAY)
+
     def knows(self, door_id: str) -> bool:
         """Whether this access point's history was read before."""
         log = self._doors.get(door_id)
@@ -199,7 +221,7 @@ class AnnouncedHistory:
         log = self._doors.get(door_id)
         if log is not None and last_toggled is not None:
             log.checked = max(log.checked or last_toggled, last_toggled)
-            self._store.async_delay_save(self._data, SAVE_DELAY)
+            self._save()
 
     def start_date(self, door_id: str, today: date, zone: tzinfo) -> date:
         """First day to ask for: back to the watermark, within the catch-up window."""
@@ -243,6 +265,12 @@ class AnnouncedHistory:
             ),
             key=lambda item: item[0].toggled_at,
         )
+        if not placed:
+            # Nothing of this access point (as most sweeps find): only a first
+            # reading changes what is kept.
+            if first_reading:
+                self._save()
+            return [], []
         events = tuple(event for event, _ in placed)
         # ParqEx may record an event after a later one: those dated shortly
         # before the watermark are news too, unless their key is known.
@@ -279,7 +307,7 @@ class AnnouncedHistory:
             log.folded = {
                 key for key in log.folded if (at := _key_time(key)) and at >= oldest
             }
-        self._store.async_delay_save(self._data, SAVE_DELAY)
+        self._save()
         return ([], []) if first_reading else (news, pushed)
 
     def take_pushed(self, event: ToggleEvent) -> bool:
@@ -293,7 +321,7 @@ class AnnouncedHistory:
         ):
             return False
         log.remember(event)
-        self._store.async_delay_save(self._data, SAVE_DELAY)
+        self._save()
         return True
 
     def _data(self) -> dict[str, _StoredDoor]:
@@ -433,14 +461,34 @@ class AccessHistoryReader:
         """
         now = dt_util.utcnow()
         self._swept = {c: t for c, t in self._swept.items() if c in states.controllers}
-        for controller_id in states.controllers:
-            swept = self._swept.setdefault(controller_id, now)
-            if now - swept < HISTORY_SWEEP_INTERVAL:
-                continue
+        due = [
+            controller_id
+            for controller_id in states.controllers
+            if now - self._swept.setdefault(controller_id, now)
+            >= HISTORY_SWEEP_INTERVAL
+        ]
+        if not due:
+            return True
+        with self.announced.saving_once():
+            return await self._async_sweep_due(states, today, due, now)
+
+    async def _async_sweep_due(
+        self,
+        states: AccessPointStates,
+        today: date,
+        due: list[str],
+        now: datetime,
+    ) -> bool:
+        by_controller: dict[str, list[AccessPoint]] = {}
+        for access_point in states.access_points.values():
+            by_controller.setdefault(access_point.controller_id, []).append(
+                access_point
+            )
+        for controller_id in due:
             self._swept[controller_id] = now
             doors = [
                 access_point
-                for access_point in states.access_points_of(controller_id)
+                for access_point in by_controller.get(controller_id, ())
                 if states.is_listed(access_point.id)
                 and access_point.id not in self.refused
             ]

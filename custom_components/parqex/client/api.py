@@ -7,7 +7,7 @@ documentation's contradictions: alternative paths after a routing 404, and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from email.utils import parsedate_to_datetime
@@ -19,6 +19,7 @@ from typing import Any, Final, Protocol
 
 import aiohttp
 
+from .checkins import CheckIns
 from .errors import (
     ParqExAuthError,
     ParqExBadRequestError,
@@ -33,14 +34,15 @@ from .errors import (
 )
 from .models import (
     Controller,
-    DoorCache,
     DoorState,
+    SyncCache,
     ToggleEvent,
     UserInfo,
     UserSettings,
     parse_sync,
     parse_toggle_history,
 )
+from .times import Earlier
 from .urls import parqex_urls
 
 _LOGGER = logging.getLogger(__name__)
@@ -60,13 +62,44 @@ class AccessTokenProvider(Protocol):
         """Return a valid token, refreshing it if `rejected_token` is still current."""
 
 
-@dataclass(frozen=True, slots=True)
 class _Reply:
-    status: int
-    body: Any
-    retry_after: float | None
-    # Whether the body is ParqEx's envelope (an answer) rather than a web server's page.
-    from_parqex: bool
+    """An answer: its JSON is decoded when first asked for.
+
+    A `sync` answer that differs from the last only in check-ins never is.
+    """
+
+    __slots__ = ("_body", "_decode", "raw", "retry_after", "status")
+
+    def __init__(
+        self,
+        status: int,
+        raw: bytes,
+        retry_after: float | None,
+        decode: Callable[[bytes], Any],
+    ) -> None:
+        self.status = status
+        self.raw = raw
+        self.retry_after = retry_after
+        self._decode = decode
+        self._body: Any = _NOT_DECODED
+
+    @property
+    def body(self) -> Any:
+        """The answer's JSON; None when it has none."""
+        if self._body is _NOT_DECODED:
+            self._body = self._decode(self.raw)
+        return self._body
+
+    @property
+    def from_parqex(self) -> bool:
+        """Whether it is ParqEx's envelope (an answer), not a web server's page."""
+        body = self.body
+        return (
+            isinstance(body, Mapping) and not _ENVELOPE_KEYS.isdisjoint(body)
+        ) or bool(_ENVELOPE_TEXT.match(self.raw.decode("utf-8", errors="replace")))
+
+
+_NOT_DECODED: Final = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,13 +147,18 @@ class ParqExClient:
         api_root: str | None = None,
         web_root: str | None = None,
         request_timeout: float = REQUEST_TIMEOUT,
+        loads: Callable[[bytes | str], Any] = json.loads,
     ) -> None:
-        """Initialize the client; the roots default to ParqEx's (or the simulator's)."""
+        """Initialize the client; the roots default to ParqEx's (or the simulator's).
+
+        `loads` decodes answers (from bytes): Home Assistant gives its orjson one.
+        """
         urls = parqex_urls()
         api_root = (api_root or urls.api_root).rstrip("/")
         web_root = (web_root or urls.web_root).rstrip("/")
         self._session = session
         self._auth = auth
+        self._loads = loads
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
         # The consistent form first, then the forms the documentation also shows.
         self._path_templates: tuple[str, ...] = (
@@ -132,7 +170,10 @@ class ParqExClient:
         self._method_choice: dict[str, str] = {}
         # ParqEx's times have no zone: they are in the account's (see user settings).
         self._time_zone: tzinfo = UTC
-        self._doors_parsed: DoorCache = {}
+        self._parsed = SyncCache()
+        # The last answer read in full, for telling one that differs only in
+        # check-ins (see checkins.py).
+        self._check_ins: CheckIns | None = None
         # When the last `sync` answered was asked for (see times.Earlier).
         self._synced_at: datetime | None = None
         # Whether ParqEx answers `history_type=device` (None: not asked yet).
@@ -147,7 +188,8 @@ class ParqExClient:
     def time_zone(self, zone: tzinfo) -> None:
         if zone != self._time_zone:
             # Door entries parsed in the old zone are parsed again.
-            self._doors_parsed.clear()
+            self._parsed.clear()
+            self._check_ins = None
         self._time_zone = zone
 
     @property
@@ -180,10 +222,22 @@ class ParqExClient:
         `previous`: the times ParqEx reported before, by door or controller id.
         """
         asked_at = datetime.now(UTC)
-        reply = await self._request("sync", "GET")
-        controllers = parse_sync(
-            reply.body, self.time_zone, previous, self._doors_parsed, self._synced_at
+        reply = await self._request("sync", "GET", expect_body=False)
+        earlier = Earlier(previous or {}, self._synced_at)
+        controllers = (
+            None
+            if self._check_ins is None
+            else self._check_ins.read(reply.raw, self.time_zone, earlier)
         )
+        if controllers is None:
+            if reply.body is None:
+                raise ParqExUnexpectedResponseError("sync answered without JSON")
+            controllers = parse_sync(
+                reply.body, self.time_zone, previous, self._parsed, self._synced_at
+            )
+            self._check_ins = CheckIns.of(
+                reply.raw, reply.body, self.time_zone, controllers
+            )
         self._synced_at = asked_at
         return controllers
 
@@ -274,7 +328,7 @@ class ParqExClient:
         name = call.name
         method = self._method_choice.get(name, call.method)
         first = self._path_choice.get(name, 0)
-        reply = _Reply(404, None, None, from_parqex=False)
+        reply = _Reply(404, b"", None, self._decode)
         for index in range(first, len(self._path_templates)):
             url = self._path_templates[index].format(name=name)
             reply = await self._send(call, method, url, token)
@@ -322,16 +376,22 @@ class ParqExClient:
             raise ParqExConnectionError(
                 f"cannot reach ParqEx: {type(err).__name__}"
             ) from err
-        text = raw.decode("utf-8", errors="replace")
+        return _Reply(status, raw, retry_after, self._decode)
+
+    def _decode(self, raw: bytes) -> Any:
+        """Decode an answer's JSON; None when it has none."""
+        if not raw:
+            return None
         try:
-            body = json.loads(text) if text else None
+            return self._loads(raw)
+        except ValueError:
+            pass
+        try:
+            # Not UTF-8 throughout: what can be read of it.
+            return self._loads(raw.decode("utf-8", errors="replace"))
         except ValueError:
             # The documentation's own sample answers are not valid JSON.
-            body = None
-        from_parqex = (
-            isinstance(body, Mapping) and not _ENVELOPE_KEYS.isdisjoint(body)
-        ) or bool(_ENVELOPE_TEXT.match(text))
-        return _Reply(status, body, retry_after, from_parqex)
+            return None
 
 
 def _raise_for_reply(name: str, reply: _Reply) -> None:

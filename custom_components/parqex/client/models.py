@@ -7,7 +7,7 @@ integration cannot work without are required.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 import re
@@ -80,7 +80,10 @@ def _int(raw: Mapping[str, Any], key: str) -> int | None:
 
 def _naive_timestamp(raw: Mapping[str, Any], key: str) -> datetime | None:
     """Parse ParqEx's zone-less `YYYY-MM-DD HH:MM:SS` (or a bare date)."""
-    value = raw.get(key)
+    return _naive(raw.get(key))
+
+
+def _naive(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
     text = value.strip()
@@ -99,7 +102,14 @@ def _utc_timestamp(
     raw: Mapping[str, Any], key: str, zone: tzinfo, earlier: Earlier, owner_id: str
 ) -> datetime | None:
     """Parse one of ParqEx's local times and place it in UTC."""
-    naive = _naive_timestamp(raw, key)
+    return read_local_time(raw.get(key), owner_id, zone, earlier)
+
+
+def read_local_time(
+    value: Any, owner_id: str, zone: tzinfo, earlier: Earlier
+) -> datetime | None:
+    """Place one of ParqEx's zone-less local times in UTC (None: not one)."""
+    naive = _naive(value)
     return None if naive is None else earlier.place(owner_id, naive, zone)
 
 
@@ -239,7 +249,7 @@ class Controller:
         raw: Any,
         zone: tzinfo = UTC,
         earlier: Earlier | None = None,
-        cache: DoorCache | None = None,
+        cache: SyncCache | None = None,
     ) -> Controller:
         """Parse one entry of `sync`'s `devices`."""
         device = _mapping(raw, "device")
@@ -261,15 +271,96 @@ class Controller:
             time_before_door_open_alert=_int(device, "time_before_door_open_alert"),
             access_points=None
             if doors is None
-            else tuple(
-                _door(door, controller_id, zone, known, cache) for door in doors
-            ),
+            else _access_points(doors, controller_id, zone, known, cache),
+        )
+
+    def contacted(self, last_contact: datetime | None) -> Controller:
+        """Return this controller as of a newer check-in (all else unchanged)."""
+        return Controller(
+            self.id,
+            self.active,
+            self.registered,
+            last_contact,
+            self.blackbox_code,
+            self.software_version,
+            self.bluetooth_onboard,
+            self.time_before_door_open_alert,
+            self.access_points,
         )
 
 
-# Access points parsed from the last `sync`, by id, with the raw entry and the
-# zone they were read from: an unchanged entry is not parsed again.
-type DoorCache = dict[str, tuple[Mapping[str, Any], str, tzinfo, AccessPoint]]
+@dataclass(slots=True)
+class SyncCache:
+    """What the last `sync` gave, by id, with the raw entries and the zone read in.
+
+    An unchanged entry is not parsed again. A controller's entry changes with
+    every check-in (its last contact) and seldom otherwise: then only the new
+    time is read. A changed entry reuses its unchanged `doors` list's access
+    points, or else each unchanged door's.
+    """
+
+    doors: dict[str, tuple[Mapping[str, Any], str, tzinfo, AccessPoint]] = field(
+        default_factory=dict
+    )
+    controllers: dict[str, tuple[dict[str, Any], tzinfo, Controller]] = field(
+        default_factory=dict
+    )
+
+    def clear(self) -> None:
+        """Forget everything (the zone changed: every time reads differently)."""
+        self.doors.clear()
+        self.controllers.clear()
+
+    def keep_only(self, controllers: tuple[Controller, ...]) -> None:
+        """Forget what the newest answer no longer lists."""
+        listed = {c.id for c in controllers}
+        for controller_id in [c for c in self.controllers if c not in listed]:
+            del self.controllers[controller_id]
+        doors = {a.id for c in controllers for a in c.access_points or ()}
+        for door_id in [d for d in self.doors if d not in doors]:
+            del self.doors[door_id]
+
+
+def _controller(
+    raw: Any, zone: tzinfo, known: Earlier, cache: SyncCache | None
+) -> Controller:
+    """Parse a controller's entry, or reuse what the same entry gave last time."""
+    controller_id = raw.get("id") if isinstance(raw, dict) else None
+    if cache is None or not isinstance(controller_id, str):
+        return Controller.from_json(raw, zone, known, cache)
+    hit = cache.controllers.get(controller_id)
+    if hit is not None and hit[1] == zone:
+        before_raw, _, before = hit
+        contact = raw.get("last_contact")
+        if before_raw.get("last_contact") == contact and before_raw == raw:
+            return before
+        # Compared with the new check-in in place: equal then means nothing else
+        # changed (the copy is ours; the new answer's entry replaces it anyway).
+        before_raw["last_contact"] = contact
+        if before_raw == raw:
+            controller = before.contacted(
+                _utc_timestamp(raw, "last_contact", zone, known, controller_id)
+            )
+            cache.controllers[controller_id] = (raw, zone, controller)
+            return controller
+    controller = Controller.from_json(raw, zone, known, cache)
+    cache.controllers[controller_id] = (raw, zone, controller)
+    return controller
+
+
+def _access_points(
+    doors: list[Any],
+    controller_id: str,
+    zone: tzinfo,
+    known: Earlier,
+    cache: SyncCache | None,
+) -> tuple[AccessPoint, ...]:
+    """Parse a controller's doors, or reuse what the same list gave last time."""
+    if cache is not None and (hit := cache.controllers.get(controller_id)):
+        before_raw, before_zone, before = hit
+        if before_zone == zone and before_raw.get("doors") == doors:
+            return before.access_points or ()
+    return tuple(_door(door, controller_id, zone, known, cache) for door in doors)
 
 
 def _door(
@@ -277,16 +368,16 @@ def _door(
     controller_id: str,
     zone: tzinfo,
     known: Earlier,
-    cache: DoorCache | None,
+    cache: SyncCache | None,
 ) -> AccessPoint:
     """Parse a door, or reuse what the same entry gave last time."""
     door_id = raw.get("id") if isinstance(raw, Mapping) else None
     if cache is not None and isinstance(door_id, str):
-        hit = cache.get(door_id)
+        hit = cache.doors.get(door_id)
         if hit is not None and hit[1:3] == (controller_id, zone) and hit[0] == raw:
             return hit[3]
         access_point = AccessPoint.from_json(raw, controller_id, zone, known)
-        cache[door_id] = (raw, controller_id, zone, access_point)
+        cache.doors[door_id] = (raw, controller_id, zone, access_point)
         return access_point
     return AccessPoint.from_json(raw, controller_id, zone, known)
 
@@ -295,7 +386,7 @@ def parse_sync(
     body: Any,
     zone: tzinfo = UTC,
     previous: Mapping[str, datetime | None] | None = None,
-    cache: DoorCache | None = None,
+    cache: SyncCache | None = None,
     read_at: datetime | None = None,
 ) -> tuple[Controller, ...]:
     """Parse the `sync` answer: `devices` at the top level or inside `data`.
@@ -311,13 +402,9 @@ def parse_sync(
     if not isinstance(devices, list):
         raise ParqExUnexpectedResponseError("sync answer has no devices list")
     earlier = Earlier(previous or {}, read_at)
-    parsed = tuple(
-        Controller.from_json(device, zone, earlier, cache) for device in devices
-    )
+    parsed = tuple(_controller(device, zone, earlier, cache) for device in devices)
     if cache is not None:
-        listed = {a.id for c in parsed for a in c.access_points or ()}
-        for door_id in [door_id for door_id in cache if door_id not in listed]:
-            del cache[door_id]
+        cache.keep_only(parsed)
     return parsed
 
 

@@ -1,0 +1,170 @@
+"""A `sync` answer that differs from the last one only in controllers' check-ins.
+
+Controllers check in about once a minute, so nearly every answer differs from
+the one before in their last contact alone. Compared as bytes with those times
+set aside, such an answer is not decoded at all: only its new times are read,
+and every access point parsed before is the same object again. Anything else
+that differs (a door, a name, the order, the layout) means a full parse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any
+
+from .models import Controller, read_local_time
+from .times import Earlier
+
+# Members whose values are set aside: each controller's check-in time (read),
+# and the envelope's own `timestamp`, new in every answer (ignored).
+_LAST_CONTACT = b'"last_contact"'
+_TIMESTAMP = b'"timestamp"'
+_WHITESPACE = b" \t\r\n"
+_VALUE_ENDS = b",}] \t\r\n"
+
+
+def _value_span(raw: bytes, after_key: int) -> tuple[int, int] | None:
+    """Return where a member's value is, given where its key ends; None if unsure."""
+    at = after_key
+    size = len(raw)
+    while at < size and raw[at] in _WHITESPACE:
+        at += 1
+    if at >= size or raw[at] != ord(":"):
+        return None
+    at += 1
+    while at < size and raw[at] in _WHITESPACE:
+        at += 1
+    if at < size and raw[at] == ord('"'):
+        end = raw.find(b'"', at + 1)
+        if end < 0 or raw.find(b"\\", at, end) >= 0:
+            return None
+        return at, end + 1
+    end = at
+    while end < size and raw[end] not in _VALUE_ENDS:
+        end += 1
+    return (at, end) if end > at else None
+
+
+def _spans(raw: bytes, key: bytes) -> list[tuple[int, int]] | None:
+    """Return the value spans of a member wherever it is; None if unsure."""
+    spans: list[tuple[int, int]] = []
+    at = raw.find(key)
+    while at >= 0:
+        # A key is preceded by `{`, `,` or whitespace; a quote inside a string
+        # by a backslash (then it is text, not a member).
+        if at == 0 or raw[at - 1] != ord("\\"):
+            span = _value_span(raw, at + len(key))
+            if span is None:
+                return None
+            spans.append(span)
+        at = raw.find(key, at + len(key))
+    return spans
+
+
+def _split(raw: bytes) -> tuple[list[bytes], list[bytes]] | None:
+    """Return the answer's bytes around the set-aside values, and the check-ins.
+
+    None: the answer cannot be split with certainty (it is then parsed).
+    """
+    contacts = _spans(raw, _LAST_CONTACT)
+    stamps = _spans(raw, _TIMESTAMP)
+    if contacts is None or stamps is None:
+        return None
+    marked = sorted(
+        [(*span, True) for span in contacts] + [(*s, False) for s in stamps]
+    )
+    pieces: list[bytes] = []
+    values: list[bytes] = []
+    at = 0
+    for start, end, is_contact in marked:
+        if start < at:
+            return None
+        pieces.append(raw[at:start])
+        if is_contact:
+            values.append(raw[start:end])
+        at = end
+    pieces.append(raw[at:])
+    return pieces, values
+
+
+def _value(raw: Any) -> bytes | None:
+    """How a parsed entry's last contact reads in the answer, when it is simple."""
+    if raw is None:
+        return b"null"
+    if isinstance(raw, str) and '"' not in raw and "\\" not in raw:
+        return b'"' + raw.encode() + b'"'
+    return None
+
+
+@dataclass(slots=True)
+class CheckIns:
+    """The last fully read answer, split around its check-in times."""
+
+    pieces: list[bytes]
+    values: list[bytes]
+    zone: tzinfo
+    controllers: tuple[Controller, ...]
+
+    @classmethod
+    def of(
+        cls,
+        raw: bytes,
+        body: Any,
+        zone: tzinfo,
+        controllers: tuple[Controller, ...],
+    ) -> CheckIns | None:
+        """Remember a parsed answer, if its check-ins map one to one to controllers.
+
+        The k-th last contact in the bytes must be the k-th controller's, as
+        parsed; an answer where that cannot be told is always parsed in full.
+        """
+        split = _split(raw)
+        if split is None:
+            return None
+        pieces, values = split
+        devices = body.get("devices") if isinstance(body, dict) else None
+        if devices is None and isinstance(body, dict):
+            data = body.get("data")
+            devices = data.get("devices") if isinstance(data, dict) else None
+        if not isinstance(devices, list) or len(devices) != len(controllers):
+            return None
+        parsed = [
+            _value(device.get("last_contact")) if isinstance(device, dict) else None
+            for device in devices
+        ]
+        if len(values) != len(controllers) or parsed != values:
+            return None
+        return cls(pieces, values, zone, controllers)
+
+    def read(
+        self, raw: bytes, zone: tzinfo, earlier: Earlier
+    ) -> tuple[Controller, ...] | None:
+        """Return the controllers of an answer that differs only in check-ins.
+
+        None: something else differs (or the zone does); parse it in full.
+        """
+        if zone != self.zone:
+            return None
+        split = _split(raw)
+        if split is None or split[0] != self.pieces:
+            return None
+        values = split[1]
+        controllers = tuple(
+            controller
+            if value == before
+            else controller.contacted(_read(value, controller.id, zone, earlier))
+            for controller, value, before in zip(
+                self.controllers, values, self.values, strict=True
+            )
+        )
+        self.values = values
+        self.controllers = controllers
+        return controllers
+
+
+def _read(
+    value: bytes, owner_id: str, zone: tzinfo, earlier: Earlier
+) -> datetime | None:
+    text = None if value == b"null" else value[1:-1].decode()
+    return read_local_time(text, owner_id, zone, earlier)
