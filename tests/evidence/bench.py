@@ -30,7 +30,7 @@ from homeassistant.helpers import entity_registry as er
 from ..develop_helpers import Develop, add_parqex, onboard, states, until
 from ..flow_helpers import sign_in_with_simulator
 from .accounts import door_id, write_account
-from .change_cost import ChangeCost, measure
+from .change_cost import ROUNDS, ChangeCost, measure
 from .measure import (
     Cost,
     Delays,
@@ -64,7 +64,7 @@ class BenchPlan:
     def of(cls, quick: bool) -> BenchPlan:
         if quick:
             return cls(True, (1,), 1, 3, 1, 10, timedelta(seconds=2))
-        return cls(False, (1, 10, 100), 10, 20, 3, 10, None)
+        return cls(False, (1, 10, 100, 500), 10, 20, 3, 10, None)
 
     @property
     def interval(self) -> timedelta:
@@ -79,7 +79,8 @@ class BenchResult:
     costs: dict[tuple[int, str], Cost] = field(default_factory=dict)
     remote: dict[str, Delays] = field(default_factory=dict)
     turn_on: dict[str, Delays] = field(default_factory=dict)
-    change: dict[int, ChangeCost] = field(default_factory=dict)
+    # By controllers and whether the event loop ran in debug mode.
+    change: dict[tuple[int, bool], ChangeCost] = field(default_factory=dict)
     startup_seconds: float | None = None
 
     def missing(self) -> list[str]:
@@ -109,9 +110,10 @@ class BenchResult:
         if self.startup_seconds is None:
             missing.append("start-up time")
         missing += [
-            f"cost of change at {controllers} controllers"
+            f"cost of change at {controllers} controllers, debug {debug}"
             for controllers in self.plan.controllers
-            if controllers not in self.change
+            for debug in (True, False)
+            if (controllers, debug) not in self.change
         ]
         return missing
 
@@ -150,28 +152,60 @@ class BenchResult:
         change = table(
             [
                 "Access points",
-                "Floor ms (JSON of `sync`)",
-                "Parse ms (all of it)",
-                "Quiet poll ms",
-                "Quiet poll / floor",
-                "One push ms",
-                "Quiet poll writes: changed / unchanged",
-                "Push writes: changed / unchanged",
-                "History requests at a restart",
+                "Debug loop",
+                "Decode, `json`",
+                "Decode, orjson",
+                "Fetch + decode `sync`",
+                "Quiet poll",
+                "Quiet poll / fetch + decode",
+                "Sweep floor (fetch + decode each controller's history)",
+                "Poll with the sweep",
+                "Requests of that poll",
+                "Ten polls with one sweep / their floor",
+                "Push floor (no-op webhook)",
+                "One push",
+                "Push / floor",
             ],
             [
                 (
                     controllers * DOORS,
-                    cost.floor_ms,
-                    cost.parse_ms,
-                    cost.quiet_ms,
-                    cost.ratio,
-                    cost.push_ms,
+                    "on" if debug else "off",
+                    str(cost.json_ms),
+                    str(cost.orjson_ms),
+                    str(cost.fetch_ms),
+                    str(cost.quiet_ms),
+                    cost.quiet_ratio,
+                    str(cost.sweep_floor_ms),
+                    str(cost.sweep_ms),
+                    cost.sweep_requests,
+                    cost.cycle_ratio,
+                    str(cost.no_op_push_ms),
+                    str(cost.push_ms),
+                    cost.push_ratio,
+                )
+                for (controllers, debug), cost in sorted(self.change.items())
+            ],
+        )
+        writes = table(
+            [
+                "Access points",
+                "Quiet poll writes: changed / unchanged",
+                "Push writes: changed / unchanged",
+                "History requests at a restart",
+                "Requests per hour per controller",
+            ],
+            [
+                (
+                    controllers * DOORS,
                     f"{cost.quiet_changed} / {cost.quiet_unchanged}",
                     f"{cost.push_changed} / {cost.push_unchanged}",
                     cost.restart_history_requests,
+                    # `sync` every 30 s for the account, each controller's history
+                    # every 5 minutes.
+                    f"{120 / controllers + 12:.3g}",
                 )
-                for controllers, cost in sorted(self.change.items())
+                for (controllers, debug), cost in sorted(self.change.items())
+                if not debug
             ],
         )
         delays = table(
@@ -218,23 +252,32 @@ class BenchResult:
                 "",
                 "## Cost of change",
                 "",
-                "What a poll and a push cost against what they change, side by side"
-                " in this run (CPU of this process, median of 5, in the test"
-                " harness's debug-mode event loop, which inflates every figure"
-                " alike). Floor: decoding the JSON of the same `sync` answer,"
-                " nothing else; parse: decoding it and reading every controller and"
-                " access point into models, as the first poll does (later polls"
-                " reuse what an unchanged entry gave). Quiet poll: one refresh in"
-                " which nothing moved but every controller checked in (its last"
-                " contact moved), as real"
-                " controllers do once a minute. One push: the webhook handler for"
-                " one door change (authenticate, parse, apply, announce; not"
-                " HTTP). Writes count state changes and unchanged rewrites apart;"
-                " the last-contact sensors are disabled by default and not counted."
-                " Restart: history requests when the entry is reloaded with"
-                " nothing new since.",
+                "What a poll and a push cost against their floors, side by side in"
+                " this run: CPU ms of Home Assistant's process, the median of"
+                f" {ROUNDS} rounds (range in brackets), with the event loop in debug"
+                " mode (as the test plugin runs it, which inflates Python code) and"
+                " not (as Home Assistant runs). Decode: the same `sync` answer, with"
+                " the standard `json` and with Home Assistant's orjson. Fetch +"
+                " decode: a bare aiohttp GET of `sync` decoded with orjson, the"
+                " floor of a poll. Quiet poll: one refresh in which nothing moved but"
+                " every controller checked in (its last contact moved), as real"
+                " controllers do once a minute. Sweep: every controller's history is"
+                " read once in 5 minutes; its floor fetches and decodes each of"
+                " those answers, and the poll with the sweep is one in which every"
+                " controller is due. Ten polls with one sweep is what 5 minutes"
+                " cost at 30 s polling, against ten fetches of `sync` and the"
+                " sweep's floor. Push: one door change delivered through Home"
+                " Assistant's HTTP server, against the same delivery to a webhook"
+                " that only reads it.",
                 "",
                 change,
+                "",
+                "State writes of one quiet poll and one push (changed and unchanged"
+                " apart; the last-contact sensors are disabled by default and not"
+                " counted), history requests when the entry is reloaded with nothing"
+                " new since, and requests per hour per controller at 30 s polling.",
+                "",
+                writes,
                 "",
                 "## Delays",
                 "",
@@ -350,9 +393,15 @@ class Bench:
             self.result.costs[(controllers, "integration")] = await self._cost(
                 sim, coordinator.async_refresh, ours
             )
-            self.result.change[controllers] = await measure(
-                self.hass, self.client, sim, entry
-            )
+            debug = self.hass.loop.get_debug()
+            try:
+                for mode in (True, False):
+                    self.hass.loop.set_debug(mode)
+                    self.result.change[(controllers, mode)] = await measure(
+                        self.hass, self.client, sim, entry
+                    )
+            finally:
+                self.hass.loop.set_debug(debug)
             token = entry.data["token"]["access_token"]
             # Alone, so that its polls do not count for the naive poller's.
             await self.hass.config_entries.async_unload(entry.entry_id)

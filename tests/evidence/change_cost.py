@@ -1,10 +1,13 @@
-"""What a poll and a push cost against what they change, at one account size.
+"""What a poll and a push cost against their floors, at one account size.
 
-Side by side in one run: the floor (decoding the JSON of the same `sync` answer,
-nothing else), parsing all of it into models, a quiet poll while every
-controller's last contact moves (as real controllers check in), one push, the
-state writes of each (changed and unchanged apart), and the history requests of
-a restart.
+Side by side in one run, each figure the median of a few rounds with its range:
+the floors (decoding the same `sync` answer with `json` and with orjson;
+fetching and decoding it; fetching and decoding every controller's history, as
+the 5-minute sweep reads it; a delivery to a webhook that does nothing), a
+quiet poll while every controller's last contact moves (as real controllers
+check in), a poll in which the sweep is due for every controller, one push,
+the state writes of each (changed and unchanged apart), and the history
+requests of a restart.
 """
 
 from __future__ import annotations
@@ -12,12 +15,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 import json
 import statistics
 import time
 from typing import Any
+import uuid
 
-from custom_components.parqex.client.models import parse_sync
+from aiohttp import web
+
 from custom_components.parqex.const import CONF_WEBHOOK_KEY, DOMAIN
 from custom_components.parqex.runtime import ParqExRuntime
 from homeassistant.components import webhook
@@ -25,23 +31,53 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
+from homeassistant.util.json import json_loads
 
 from .accounts import door_id
 from .measure import Writes, counting_writes
 from .simulator import SimulatorProcess
 
 DELIVERY_KEY = "bench-delivery-key-5f0c9a1e"
-SAMPLES = 5
+NO_OP_WEBHOOK = "bench-no-op-webhook"
+ROUNDS = 7
+# A sweep reads every controller once in 5 minutes: one poll in ten at 30 s.
+POLLS_PER_SWEEP = 10
+
+
+@dataclass(frozen=True)
+class Figure:
+    """CPU ms of this process: the median of the rounds, and their range."""
+
+    median: float
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, seconds: list[float]) -> Figure:
+        ms = [s * 1000 for s in seconds]
+        return cls(statistics.median(ms), min(ms), max(ms))
+
+    def __str__(self) -> str:
+        return f"{_g(self.median)} ({_g(self.low)} to {_g(self.high)})"
+
+
+def _g(value: float) -> str:
+    return f"{value:.3g}" if value < 100 else f"{value:.0f}"
 
 
 @dataclass
 class ChangeCost:
-    """One account size: CPU in ms (median of a few), writes, requests."""
+    """One account size, one event-loop mode."""
 
-    floor_ms: float
-    parse_ms: float
-    quiet_ms: float
-    push_ms: float
+    json_ms: Figure
+    orjson_ms: Figure
+    fetch_ms: Figure
+    quiet_ms: Figure
+    sweep_floor_ms: Figure
+    sweep_ms: Figure
+    sweep_requests: int
+    no_op_push_ms: Figure
+    push_ms: Figure
     quiet_changed: int
     quiet_unchanged: int
     push_changed: int
@@ -49,20 +85,33 @@ class ChangeCost:
     restart_history_requests: int
 
     @property
-    def ratio(self) -> float:
-        return self.quiet_ms / self.floor_ms
+    def quiet_ratio(self) -> float:
+        """A quiet poll against fetching and decoding its answer."""
+        return self.quiet_ms.median / self.fetch_ms.median
+
+    @property
+    def cycle_ratio(self) -> float:
+        """Ten polls, one with the sweep, against fetching and decoding the same."""
+        ours = (POLLS_PER_SWEEP - 1) * self.quiet_ms.median + self.sweep_ms.median
+        floor = POLLS_PER_SWEEP * self.fetch_ms.median + self.sweep_floor_ms.median
+        return ours / floor
+
+    @property
+    def push_ratio(self) -> float:
+        """One delivery against one to a webhook that does nothing."""
+        return self.push_ms.median / self.no_op_push_ms.median
 
 
-async def _cpu_ms(
-    work: Callable[[], Awaitable[None]], before: Callable[[], Awaitable[None]]
-) -> float:
+async def _rounds(
+    work: Callable[[], Awaitable[Any]], before: Callable[[], Awaitable[Any]]
+) -> Figure:
     spent = []
-    for _ in range(SAMPLES):
+    for _ in range(ROUNDS):
         await before()
         started = time.process_time()
         await work()
         spent.append(time.process_time() - started)
-    return statistics.median(spent) * 1000
+    return Figure.of(spent)
 
 
 async def measure(
@@ -73,41 +122,63 @@ async def measure(
 ) -> ChangeCost:
     """Measure one signed-in account on the simulator (push is set up here)."""
     runtime: ParqExRuntime = entry.runtime_data
-    flow = await hass.config_entries.options.async_init(entry.entry_id)
-    await hass.config_entries.options.async_configure(
-        flow["flow_id"], {CONF_WEBHOOK_KEY: DELIVERY_KEY}
-    )
-    await hass.async_block_till_done(wait_background_tasks=True)
+    if not entry.options.get(CONF_WEBHOOK_KEY):
+        flow = await hass.config_entries.options.async_init(entry.entry_id)
+        await hass.config_entries.options.async_configure(
+            flow["flow_id"], {CONF_WEBHOOK_KEY: DELIVERY_KEY}
+        )
+        await hass.async_block_till_done(wait_background_tasks=True)
     runtime = entry.runtime_data
+    token = entry.data["token"]["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    endpoint = f"{sim.base}/oauth/v1/endpoints"
 
     async def _check_in() -> None:
         # A minute passes at the simulator: every controller online checks in.
         await sim.control("POST", "/clock", {"seconds": 60})
 
-    # The floor: the same answer, decoded and parsed as the client does.
-    token = entry.data["token"]["access_token"]
-    async with sim.session.get(
-        f"{sim.base}/oauth/v1/endpoints/sync",
-        headers={"Authorization": f"Bearer {token}"},
-    ) as response:
-        raw = await response.read()
-    zone = runtime.client.time_zone
-
-    async def _decode() -> None:
-        json.loads(raw)
-
-    async def _parse() -> None:
-        parse_sync(json.loads(raw), zone, runtime.states.reported_times)
-
     async def _nothing() -> None:
         return
 
-    floor_ms = await _cpu_ms(_decode, _nothing)
-    parse_ms = await _cpu_ms(_parse, _nothing)
+    async with sim.session.get(f"{endpoint}/sync", headers=headers) as response:
+        raw = await response.read()
+
+    async def _json() -> None:
+        json.loads(raw)
+
+    async def _orjson() -> None:
+        json_loads(raw)
+
+    async def _fetch() -> None:
+        async with sim.session.get(f"{endpoint}/sync", headers=headers) as answer:
+            json_loads(await answer.read())
+
+    today = dt_util.now().date().isoformat()
+
+    async def _fetch_histories() -> None:
+        for controller_id in runtime.states.controllers:
+            async with sim.session.get(
+                f"{endpoint}/toggle-history",
+                params={
+                    "history_type": "device",
+                    "device_id": controller_id,
+                    "start_date": today,
+                    "end_date": today,
+                },
+                headers=headers,
+            ) as answer:
+                json_loads(await answer.read())
 
     async def _poll() -> None:
         await runtime.coordinator.async_refresh()
         await hass.async_block_till_done()
+
+    async def _sweep_due() -> None:
+        await _check_in()
+        # Every controller last read over 5 minutes ago (the sweep's own rule).
+        history = entry.runtime_data.history
+        long_ago = dt_util.utcnow() - timedelta(minutes=6)
+        history._swept = dict.fromkeys(runtime.states.controllers, long_ago)
 
     ours = [
         e.entity_id
@@ -118,73 +189,90 @@ async def measure(
     with counting_writes(hass, ours) as quiet:
         await _check_in()
         await _poll()
-    quiet_ms = await _cpu_ms(_poll, _check_in)
+    json_ms = await _rounds(_json, _nothing)
+    orjson_ms = await _rounds(_orjson, _nothing)
+    fetch_ms = await _rounds(_fetch, _check_in)
+    quiet_ms = await _rounds(_poll, _check_in)
+    sweep_floor_ms = await _rounds(_fetch_histories, _nothing)
+    await sim.requests()
+    sweep_ms = await _rounds(_poll, _sweep_due)
+    sweep_requests = len(await sim.requests()) // ROUNDS
 
-    # The webhook handler alone, timed: registered again around our own handler
-    # through the webhook component's public calls (its registrations are dicts
-    # before 2026.10 and dataclasses after).
-    webhook_id = entry.data["webhook_id"]
-    receiver = entry.runtime_data.webhook
-    assert receiver is not None
-    handle = receiver._async_handle
-    spent: list[float] = []
-
-    async def _timed(*args: Any) -> Any:
-        started = time.process_time()
-        try:
-            return await handle(*args)
-        finally:
-            spent.append(time.process_time() - started)
-
-    def _register(handler: Callable[..., Awaitable[Any]]) -> None:
-        webhook.async_unregister(hass, webhook_id)
-        webhook.async_register(
-            hass, DOMAIN, "ParqEx", webhook_id, handler, allowed_methods=["POST"]
-        )
-
-    _register(_timed)
-    http = await client()
-    door = door_id(0, 0)
-    states = ["OPEN", "CLOSED"] * SAMPLES
-    pushed = Writes()
-    try:
-        for number, state in enumerate(states):
-            body = {
-                "id": f"{number:032X}",
-                "eventType": "door_state_change",
-                "doorID": door,
-                "doorState": state,
-                "channel": "ParqEx Web",
-                "eventOccurredUTC": dt_util.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "userThatToggled": {"firstName": "Bench", "lastName": "Mark"},
-            }
-            with counting_writes(hass, ours) as writes:
-                answer = await http.post(
-                    f"/api/webhook/{entry.data['webhook_id']}",
-                    json=body,
-                    headers={"X-ParqEx-Api-Key": DELIVERY_KEY},
-                )
-                assert answer.status == 200
-                await hass.async_block_till_done()
-            if number == 0:
-                pushed = writes
-            # ParqEx's times have whole seconds: one change per second.
-            await asyncio.sleep(1.05)
-    finally:
-        _register(handle)
+    no_op_push_ms, push_ms, pushed = await _pushes(hass, client, entry)
 
     await sim.requests()
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     restart = [r for r in await sim.requests() if r["endpoint"] == "toggle-history"]
     return ChangeCost(
-        floor_ms=floor_ms,
-        parse_ms=parse_ms,
+        json_ms=json_ms,
+        orjson_ms=orjson_ms,
+        fetch_ms=fetch_ms,
         quiet_ms=quiet_ms,
-        push_ms=statistics.median(spent) * 1000,
+        sweep_floor_ms=sweep_floor_ms,
+        sweep_ms=sweep_ms,
+        sweep_requests=sweep_requests,
+        no_op_push_ms=no_op_push_ms,
+        push_ms=push_ms,
         quiet_changed=len(quiet) - len(quiet.unchanged),
         quiet_unchanged=len(quiet.unchanged),
         push_changed=len(pushed) - len(pushed.unchanged),
         push_unchanged=len(pushed.unchanged),
         restart_history_requests=len(restart),
     )
+
+
+async def _pushes(
+    hass: HomeAssistant, client: Any, entry: ConfigEntry
+) -> tuple[Figure, Figure, Writes]:
+    """Deliveries through Home Assistant's HTTP server, to ours and to a no-op."""
+
+    async def _no_op(hass: HomeAssistant, webhook_id: str, request: web.Request) -> Any:
+        await request.read()
+        return web.Response(status=200)
+
+    webhook.async_register(
+        hass, DOMAIN, "No-op", NO_OP_WEBHOOK, _no_op, allowed_methods=["POST"]
+    )
+    ours = [
+        e.entity_id
+        for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+    ]
+    http = await client()
+    door = door_id(0, 0)
+    no_op: list[float] = []
+    spent: list[float] = []
+    pushed = Writes()
+    try:
+        for number in range(ROUNDS):
+            body = {
+                # New to ParqEx's webhook each time: a seen id is not applied.
+                "id": uuid.uuid4().hex.upper(),
+                "eventType": "door_state_change",
+                "doorID": door,
+                "doorState": ("OPEN", "CLOSED")[number % 2],
+                "channel": "ParqEx Web",
+                "eventOccurredUTC": dt_util.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "userThatToggled": {"firstName": "Bench", "lastName": "Mark"},
+            }
+            for hook, times in (
+                (NO_OP_WEBHOOK, no_op),
+                (entry.data["webhook_id"], spent),
+            ):
+                with counting_writes(hass, ours) as writes:
+                    started = time.process_time()
+                    answer = await http.post(
+                        f"/api/webhook/{hook}",
+                        json=body,
+                        headers={"X-ParqEx-Api-Key": DELIVERY_KEY},
+                    )
+                    assert answer.status == 200
+                    await hass.async_block_till_done()
+                    times.append(time.process_time() - started)
+                if number == 0 and hook != NO_OP_WEBHOOK:
+                    pushed = writes
+            # ParqEx's times have whole seconds: one change per second.
+            await asyncio.sleep(1.05)
+    finally:
+        webhook.async_unregister(hass, NO_OP_WEBHOOK)
+    return Figure.of(no_op), Figure.of(spent), pushed
