@@ -30,7 +30,7 @@ from homeassistant.helpers import entity_registry as er
 from ..develop_helpers import Develop, add_parqex, onboard, states, until
 from ..flow_helpers import sign_in_with_simulator
 from .accounts import door_id, write_account
-from .change_cost import ROUNDS, ChangeCost, measure
+from .change_cost import ROUNDS, STARTUP_ROUNDS, ChangeCost, measure
 from .measure import (
     Cost,
     Delays,
@@ -193,6 +193,9 @@ class BenchResult:
                 "Push writes: changed / unchanged",
                 "History requests at a restart",
                 "Requests per hour per controller",
+                "Start-up ms (set up again)",
+                "Start-up ms per access point",
+                "KiB held per access point",
             ],
             [
                 (
@@ -203,6 +206,11 @@ class BenchResult:
                     # `sync` every 30 s for the account, each controller's history
                     # every 5 minutes.
                     f"{120 / controllers + 12:.3g}",
+                    str(cost.startup_ms) if cost.startup_ms else None,
+                    cost.startup_ms.median / (controllers * DOORS)
+                    if cost.startup_ms
+                    else None,
+                    cost.held_kib / (controllers * DOORS) if cost.held_kib else None,
                 )
                 for (controllers, debug), cost in sorted(self.change.items())
                 if not debug
@@ -275,7 +283,12 @@ class BenchResult:
                 "State writes of one quiet poll and one push (changed and unchanged"
                 " apart; the last-contact sensors are disabled by default and not"
                 " counted), history requests when the entry is reloaded with nothing"
-                " new since, and requests per hour per controller at 30 s polling.",
+                " new since, requests per hour per controller at 30 s polling, and"
+                " start-up: the CPU of setting the entry up again after unloading it"
+                f" (median of {STARTUP_ROUNDS}, event loop out of debug mode, until"
+                " every entity shows and the history catch-up is done), and the"
+                " memory that set-up holds afterwards (tracemalloc, a round of its"
+                " own).",
                 "",
                 writes,
                 "",
