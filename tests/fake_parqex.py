@@ -39,6 +39,7 @@ KITTY_SWITCH = "switch.kitty"
 GARAGE_SWITCH = "switch.garage"
 GARAGE_EVENT = "event.garage_access"
 GRACE = ("e7a1c2d3-0000-4000-8000-00000000beef", "Grace", "Hopper")
+GUS = ("0b5e7d1a-0000-4000-8000-00000000f00d", "Gus", "Guest")
 OFFLINE_CONTROLLER = "3f5c0a9e7b2d4e6f8a1b3c5d7e9f0a2b"
 
 

@@ -19,6 +19,8 @@ from homeassistant.core import Event, EventStateChangedData, HomeAssistant, call
 from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 
+from .fake_parqex import GARAGE, GUS, FakeParqEx
+
 
 async def tick(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
@@ -109,3 +111,21 @@ async def turn(hass: HomeAssistant, service: str, entity_id: str) -> None:
     await hass.services.async_call(
         "switch", service, {"entity_id": entity_id}, blocking=True
     )
+
+
+async def gus_opens_then_fails(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    freezer: FrozenDateTimeFactory,
+    ran: list[str],
+) -> None:
+    """Gus opens the garage by remote, then fails to close it: automations watching
+    for "opened" and "failed attempt" each run once, in that order."""
+    fake.record(GARAGE, "OPEN", user=GUS, channel="Remote")
+    await tick(hass, freezer, 30)
+    assert ran == ["opened"]
+    fake.record(GARAGE, "CLOSED", user=GUS, success=False)
+    # Nothing moved: the 5-minute read of the controller finds the attempt.
+    for _ in range(10):
+        await tick(hass, freezer, 30)
+    assert ran == ["opened", "failed"]

@@ -43,6 +43,7 @@ from .fake_parqex import (
     GARAGE_SWITCH,
     GATE,
     GRACE,
+    GUS,
     KITTY,
     USER_ID,
     WEBHOOK_KEY,
@@ -56,7 +57,6 @@ pytestmark = [
     pytest.mark.freeze_time("2026-11-27 18:00:00+00:00"),
 ]
 
-GUS = ("0b5e7d1a-0000-4000-8000-00000000f00d", "Gus", "Guest")
 GARAGE_LAST = "sensor.garage_last_operated_by"
 GATE_EVENT = "event.pedestrian_gate_access"
 OFFLINE_CONTROLLER_DOORS = 1

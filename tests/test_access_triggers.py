@@ -23,8 +23,8 @@ from homeassistant.helpers import (
 )
 from homeassistant.setup import async_setup_component
 
-from .fake_parqex import GARAGE, GARAGE_SWITCH, GRACE, FakeParqEx
-from .helpers import parqex_device, tick
+from .fake_parqex import GARAGE, GARAGE_SWITCH, GRACE, GUS, FakeParqEx
+from .helpers import gus_opens_then_fails, parqex_device, tick
 
 pytestmark = [
     pytest.mark.usefixtures("credentials"),
@@ -34,8 +34,6 @@ pytestmark = [
         reason="Home Assistant before 2026.2 has no integration triggers",
     ),
 ]
-
-GUS = ("0b5e7d1a-0000-4000-8000-00000000f00d", "Gus", "Guest")
 
 
 async def test_the_editor_lists_parqex_triggers(
@@ -137,15 +135,7 @@ async def test_opened_by_grace_runs_from_the_new_editor(
         state.state == "on" for state in hass.states.async_all("automation")
     ), hass.states.async_all("automation")
 
-    fake.record(GARAGE, "OPEN", user=GUS, channel="Remote")
-    await tick(hass, freezer, 30)
-    assert ran == ["opened"]
-
-    fake.record(GARAGE, "CLOSED", user=GUS, success=False)
-    # Nothing moved: the 5-minute read of the controller finds the attempt.
-    for _ in range(10):
-        await tick(hass, freezer, 30)
-    assert ran == ["opened", "failed"]
+    await gus_opens_then_fails(hass, fake, freezer, ran)
 
     fake.record(GARAGE, "CLOSED", user=GUS)
     await tick(hass, freezer, 30)

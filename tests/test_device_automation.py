@@ -17,15 +17,14 @@ from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 
-from .fake_parqex import CONTROLLER, GARAGE, GARAGE_SWITCH, GRACE, FakeParqEx
-from .helpers import parqex_device, tick
+from .fake_parqex import CONTROLLER, GARAGE, GARAGE_SWITCH, GRACE, GUS, FakeParqEx
+from .helpers import gus_opens_then_fails, parqex_device, tick
 
 pytestmark = [
     pytest.mark.usefixtures("credentials"),
     pytest.mark.freeze_time("2026-11-27 18:00:00+00:00"),
 ]
 
-GUS = ("0b5e7d1a-0000-4000-8000-00000000f00d", "Gus", "Guest")
 HELD_OPEN = "binary_sensor.garage_held_open"
 
 
@@ -153,15 +152,7 @@ async def test_opened_by_grace_runs_her_automation_only(
     )
     await hass.async_block_till_done()
 
-    fake.record(GARAGE, "OPEN", user=GUS, channel="Remote")
-    await tick(hass, freezer, 30)
-    assert ran == ["opened"]
-
-    fake.record(GARAGE, "CLOSED", user=GUS, success=False)
-    # Nothing moved: the 5-minute read of the controller finds the attempt.
-    for _ in range(10):
-        await tick(hass, freezer, 30)
-    assert ran == ["opened", "failed"]
+    await gus_opens_then_fails(hass, fake, freezer, ran)
 
     fake.record(GARAGE, "OPEN", user=GRACE, move=False)
     fake.record(GARAGE, "CLOSED", user=GUS)

@@ -64,7 +64,7 @@ class BenchPlan:
     def of(cls, quick: bool) -> BenchPlan:
         if quick:
             return cls(True, (1,), 1, 3, 1, 10, timedelta(seconds=2))
-        return cls(False, (1, 10, 100, 500), 10, 20, 3, 10, None)
+        return cls(False, (1, 10, 100), 10, 20, 3, 10, None)
 
     @property
     def interval(self) -> timedelta:
