@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
-from .models import Controller, read_local_time
+from .models import Controller, read_local_time, sync_devices
 from .times import Earlier
 
 # Members whose values are set aside: each controller's check-in time (read),
@@ -123,12 +123,8 @@ class CheckIns:
         if split is None:
             return None
         pieces, values = split
-        devices = body.get("devices") if isinstance(body, dict) else None
-        if devices is None and isinstance(body, dict):
-            data = body.get("data")
-            devices = data.get("devices") if isinstance(data, dict) else None
-        if not isinstance(devices, list) or len(devices) != len(controllers):
-            return None
+        # The answer `controllers` were parsed from: one controller per device.
+        devices = sync_devices(body)
         parsed = [
             _value(device.get("last_contact")) if isinstance(device, dict) else None
             for device in devices

@@ -382,6 +382,17 @@ def _door(
     return AccessPoint.from_json(raw, controller_id, zone, known)
 
 
+def sync_devices(body: Any) -> list[Any]:
+    """Return the `sync` answer's `devices`: at the top level or inside `data`."""
+    payload = _mapping(body, "response")
+    devices = payload.get("devices")
+    if devices is None and isinstance(payload.get("data"), Mapping):
+        devices = payload["data"].get("devices")
+    if not isinstance(devices, list):
+        raise ParqExUnexpectedResponseError("sync answer has no devices list")
+    return devices
+
+
 def parse_sync(
     body: Any,
     zone: tzinfo = UTC,
@@ -395,12 +406,7 @@ def parse_sync(
     last contact per controller id) and when it was read (`read_at`) resolve
     the hour that repeats in autumn.
     """
-    payload = _mapping(body, "response")
-    devices = payload.get("devices")
-    if devices is None and isinstance(payload.get("data"), Mapping):
-        devices = payload["data"].get("devices")
-    if not isinstance(devices, list):
-        raise ParqExUnexpectedResponseError("sync answer has no devices list")
+    devices = sync_devices(body)
     earlier = Earlier(previous or {}, read_at)
     parsed = tuple(_controller(device, zone, earlier, cache) for device in devices)
     if cache is not None:
