@@ -64,7 +64,7 @@ class BenchPlan:
     def of(cls, quick: bool) -> BenchPlan:
         if quick:
             return cls(True, (1,), 1, 3, 1, 10, timedelta(seconds=2))
-        return cls(False, (1, 10, 100), 10, 20, 3, 10, None)
+        return cls(False, (1, 10, 100, 500), 10, 20, 3, 10, None)
 
     @property
     def interval(self) -> timedelta:
@@ -114,6 +114,11 @@ class BenchResult:
             for controllers in self.plan.controllers
             for debug in (True, False)
             if (controllers, debug) not in self.change
+        ]
+        missing += [
+            f"start-up cost at {controllers} controllers"
+            for (controllers, debug), cost in self.change.items()
+            if not debug and cost.startup is None
         ]
         return missing
 
@@ -194,7 +199,9 @@ class BenchResult:
                 "History requests at a restart",
                 "Requests per hour per controller",
                 "Start-up ms (set up again)",
+                "Of which the garbage collector (full passes)",
                 "Start-up ms per access point",
+                "Per access point, the collector aside",
                 "KiB held per access point",
             ],
             [
@@ -206,14 +213,14 @@ class BenchResult:
                     # `sync` every 30 s for the account, each controller's history
                     # every 5 minutes.
                     f"{120 / controllers + 12:.3g}",
-                    str(cost.startup_ms) if cost.startup_ms else None,
-                    cost.startup_ms.median / (controllers * DOORS)
-                    if cost.startup_ms
-                    else None,
-                    cost.held_kib / (controllers * DOORS) if cost.held_kib else None,
+                    str(startup.ms),
+                    f"{startup.collecting_ms} ({startup.full_collections})",
+                    startup.ms.median / (controllers * DOORS),
+                    startup.ms_without_collecting / (controllers * DOORS),
+                    startup.held_kib / (controllers * DOORS),
                 )
                 for (controllers, debug), cost in sorted(self.change.items())
-                if not debug
+                if not debug and (startup := cost.startup) is not None
             ],
         )
         delays = table(
@@ -286,9 +293,13 @@ class BenchResult:
                 " new since, requests per hour per controller at 30 s polling, and"
                 " start-up: the CPU of setting the entry up again after unloading it"
                 f" (median of {STARTUP_ROUNDS}, event loop out of debug mode, until"
-                " every entity shows and the history catch-up is done), and the"
-                " memory that set-up holds afterwards (tracemalloc, a round of its"
-                " own).",
+                " every entity shows and the history catch-up is done), the CPU"
+                " of the garbage collector's passes within it (a full pass walks"
+                " every object of the process; CPython starts one whenever the"
+                " objects that survived grew by a quarter, so a set-up that grows a"
+                " small test process several times over pays for some, where a"
+                " Home Assistant with more in it pays for fewer), and the memory"
+                " that set-up holds afterwards (tracemalloc, a round of its own).",
                 "",
                 writes,
                 "",
