@@ -81,7 +81,10 @@ class Startup:
 
     @property
     def ms_without_collecting(self) -> float:
-        """The set-up's own work: the median round less its collections."""
+        """The set-up's own work: the rounds' median less their collections' median.
+
+        Medians of their own (as the table shows them), not one round's difference.
+        """
         return self.ms.median - self.collecting_ms.median
 
 
