@@ -216,7 +216,7 @@ class BenchResult:
                     str(startup.ms),
                     f"{startup.collecting_ms} ({startup.full_collections})",
                     startup.ms.median / (controllers * DOORS),
-                    startup.ms_without_collecting / (controllers * DOORS),
+                    startup.own_ms.median / (controllers * DOORS),
                     startup.held_kib / (controllers * DOORS),
                 )
                 for (controllers, debug), cost in sorted(self.change.items())
@@ -298,7 +298,8 @@ class BenchResult:
                 " every object of the process; CPython starts one whenever the"
                 " objects that survived grew by a quarter, so a set-up that grows a"
                 " small test process several times over pays for some, where a"
-                " Home Assistant with more in it pays for fewer), and the memory"
+                " Home Assistant with more in it pays for fewer), the set-up's own work"
+                " per access point (each round less its own passes), and the memory"
                 " that set-up holds afterwards (tracemalloc, a round of its own).",
                 "",
                 writes,
