@@ -48,7 +48,7 @@ from .fake_parqex import (
     FakeParqEx,
     Fault,
 )
-from .helpers import parqex_device, tick
+from .helpers import parqex_device, set_up, tick
 
 pytestmark = pytest.mark.usefixtures("credentials")
 
@@ -83,6 +83,20 @@ async def _switch(hass: HomeAssistant, service: str, entity_id: str) -> None:
     await hass.services.async_call(
         SWITCH_DOMAIN, service, {ATTR_ENTITY_ID: entity_id}, blocking=True
     )
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_each_door_is_linked_to_a_controller_device_made_before_it(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """No access point's device names a controller's not made yet (on any release).
+
+    The platform set up first (binary sensors) has no controller entity.
+    """
+    await set_up(hass, config_entry)
+    assert "via_device" not in caplog.text
 
 
 @pytest.mark.usefixtures("loaded_entry")

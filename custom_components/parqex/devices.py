@@ -74,8 +74,11 @@ def access_point_device_info(
         info["translation_placeholders"] = {
             "number": str(access_point.entity_number or "")
         }
+    # The controller's device first: the first platform set up may not be the
+    # one that makes it, and a link to a device not yet made is refused.
+    controller_id = controller_device_id(hass, entry, controller)
     if _VIA_DEVICE_ID:
-        info["via_device_id"] = controller_device_id(hass, entry, controller)
+        info["via_device_id"] = controller_id
     else:
         info["via_device"] = (DOMAIN, controller.id)
     return cast(DeviceInfo, info)
