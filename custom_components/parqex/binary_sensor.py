@@ -12,7 +12,6 @@ from homeassistant.components.binary_sensor import (
 )
 from homeassistant.const import EntityCategory
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
@@ -22,6 +21,7 @@ from .client.models import AccessPoint, Controller, DoorState
 from .entity import (
     ParqExAccessPointEntity,
     ParqExControllerEntity,
+    ParqExEntity,
     async_track_entities,
 )
 from .ids import account_id, unique_id
@@ -38,8 +38,8 @@ async def async_setup_entry(
     """Add "held open" per access point and connectivity per controller."""
     account = account_id(entry)
 
-    def _wanted(states: AccessPointStates) -> dict[str, Callable[[], Entity]]:
-        wanted: dict[str, Callable[[], Entity]] = {
+    def _wanted(states: AccessPointStates) -> dict[str, Callable[[], ParqExEntity]]:
+        wanted: dict[str, Callable[[], ParqExEntity]] = {
             unique_id(account, door_id, "held_open"): partial(
                 ParqExHeldOpenSensor, entry, access_point
             )

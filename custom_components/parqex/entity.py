@@ -19,7 +19,9 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .access_points import AccessPointStates
 from .client.models import AccessPoint, Controller
+from .const import DOMAIN
 from .devices import access_point_device_info, controller_device_info
+from .entity_budget import async_kinds_without_room, async_tell_started_disabled
 from .ids import access_record_signal, account_id, owner_id, unique_id
 
 if TYPE_CHECKING:
@@ -31,13 +33,14 @@ def async_track_entities(
     hass: HomeAssistant,
     entry: ParqExConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
-    wanted: Callable[[AccessPointStates], Mapping[str, Callable[[], Entity]]],
+    wanted: Callable[[AccessPointStates], Mapping[str, Callable[[], ParqExEntity]]],
 ) -> None:
     """Keep a platform's entities to what the states want, by unique id.
 
-    New ones are added; ones no longer wanted are removed once their access
-    point or controller is gone for good (not while ParqEx leaves it out for a
-    while), or at once when only the entity is gone (a door sensor unpaired).
+    New ones are added (enabled while the entry has room for their kind);
+    ones no longer wanted are removed once their access point or controller is
+    gone for good (not while ParqEx leaves it out for a while), or at once when
+    only the entity is gone (a door sensor unpaired).
     """
     states = entry.runtime_data.states
     entity_registry = er.async_get(hass)
@@ -47,20 +50,35 @@ def async_track_entities(
     @callback
     def _follow() -> None:
         current = wanted(states)
-        for entity in er.async_entries_for_config_entry(
+        for registered in er.async_entries_for_config_entry(
             entity_registry, entry.entry_id
         ):
             if (
-                entity.domain == platform
-                and entity.unique_id not in current
-                and not states.is_missing(owner_id(entity.unique_id))
+                registered.domain == platform
+                and registered.unique_id not in current
+                and not states.is_missing(owner_id(registered.unique_id))
             ):
-                entity_registry.async_remove(entity.entity_id)
+                entity_registry.async_remove(registered.entity_id)
         # Forget removed ones, so that one that comes back is added again.
         known.intersection_update(current)
         new = [wanted_id for wanted_id in current if wanted_id not in known]
         known.update(new)
-        async_add_entities(current[wanted_id]() for wanted_id in new)
+        entities = [current[wanted_id]() for wanted_id in new]
+        if entities and (without_room := async_kinds_without_room(hass, entry, states)):
+            started_disabled = [
+                entity
+                for entity in entities
+                if entity.kind in without_room
+                and entity_registry.async_get_entity_id(
+                    platform, DOMAIN, entity.unique_id or ""
+                )
+                is None
+            ]
+            for entity in started_disabled:
+                entity.start_disabled()
+            if started_disabled:
+                async_tell_started_disabled(hass, entry)
+        async_add_entities(entities)
 
     _follow()
     entry.async_on_unload(states.async_subscribe_members(_follow))
@@ -79,7 +97,13 @@ class ParqExEntity(Entity):
         """Initialize the entity of an access point or controller."""
         self._entry = entry
         self._owner = owner
+        # What kind of entity it is (entity_budget.py gives room by kind).
+        self.kind = key
         self._attr_unique_id = unique_id(account_id(entry), owner, key)
+
+    def start_disabled(self) -> None:
+        """Register disabled: the entry has no room left for this kind."""
+        self._attr_entity_registry_enabled_default = False
 
     @property
     def states(self) -> AccessPointStates:

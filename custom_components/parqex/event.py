@@ -7,7 +7,6 @@ from functools import partial
 
 from homeassistant.components.event import EventEntity
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .access_log import EVENT_CLOSED, EVENT_FAILED, EVENT_OPENED, AccessRecord
@@ -15,6 +14,7 @@ from .access_points import AccessPointStates
 from .client.models import AccessPoint
 from .entity import (
     ParqExAccessPointEntity,
+    ParqExEntity,
     async_track_entities,
 )
 from .ids import account_id, unique_id
@@ -31,7 +31,7 @@ async def async_setup_entry(
     """Add an access event entity for every access point."""
     account = account_id(entry)
 
-    def _wanted(states: AccessPointStates) -> dict[str, Callable[[], Entity]]:
+    def _wanted(states: AccessPointStates) -> dict[str, Callable[[], ParqExEntity]]:
         return {
             unique_id(account, door_id, "access"): partial(
                 ParqExAccessEvent, entry, access_point

@@ -41,6 +41,12 @@ def owner_id(entity_unique_id: str) -> str:
     return entity_unique_id.split("_")[1] if "_" in entity_unique_id else ""
 
 
+def entity_kind(entity_unique_id: str) -> str | None:
+    """Return the key in an entity's unique id (None: the switch)."""
+    parts = entity_unique_id.split("_", 2)
+    return parts[2] if len(parts) == 3 else None
+
+
 def account_id(entry: ParqExConfigEntry) -> str:
     """Return the ParqEx user id an entry signed in as (its unique id)."""
     return entry.unique_id or entry.entry_id

@@ -18,7 +18,6 @@ from homeassistant.components.sensor import (
 from homeassistant.const import PERCENTAGE, EntityCategory
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
-from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .access_log import AccessRecord, who
@@ -27,6 +26,7 @@ from .client.models import AccessPoint, Controller
 from .entity import (
     ParqExAccessPointEntity,
     ParqExControllerEntity,
+    ParqExEntity,
     async_track_entities,
 )
 from .ids import account_id, shown_signal, unique_id
@@ -90,8 +90,8 @@ async def async_setup_entry(
     """Add the sensors of access points and controllers as they appear."""
     account = account_id(entry)
 
-    def _wanted(states: AccessPointStates) -> dict[str, Callable[[], Entity]]:
-        wanted: dict[str, Callable[[], Entity]] = {
+    def _wanted(states: AccessPointStates) -> dict[str, Callable[[], ParqExEntity]]:
+        wanted: dict[str, Callable[[], ParqExEntity]] = {
             unique_id(account, door_id, description.key): partial(
                 ParqExAccessPointSensor, entry, access_point, description
             )

@@ -8,13 +8,13 @@ from typing import Any
 
 from homeassistant.components.switch import SwitchEntity
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .access_points import AccessPointStates
 from .client.models import AccessPoint, DoorState
 from .entity import (
     ParqExAccessPointEntity,
+    ParqExEntity,
     async_track_entities,
 )
 from .ids import account_id, unique_id
@@ -38,7 +38,7 @@ async def async_setup_entry(
     """Add a switch for every access point, now and whenever one appears."""
     account = account_id(entry)
 
-    def _wanted(states: AccessPointStates) -> dict[str, Callable[[], Entity]]:
+    def _wanted(states: AccessPointStates) -> dict[str, Callable[[], ParqExEntity]]:
         return {
             unique_id(account, door_id): partial(
                 ParqExAccessPointSwitch, entry, access_point
