@@ -200,6 +200,7 @@ class BenchResult:
                 "Requests per hour per controller",
                 "Start-up ms (set up again)",
                 "Of which the garbage collector (full passes)",
+                "Enabled entities per access point",
                 "Start-up ms per access point",
                 "Per access point, the collector aside",
                 "KiB held per access point",
@@ -215,6 +216,7 @@ class BenchResult:
                     f"{120 / controllers + 12:.3g}",
                     str(startup.ms),
                     f"{startup.collecting_ms} ({startup.full_collections})",
+                    startup.enabled_entities / (controllers * DOORS),
                     startup.ms.median / (controllers * DOORS),
                     startup.own_ms.median / (controllers * DOORS),
                     startup.held_kib / (controllers * DOORS),
@@ -299,7 +301,9 @@ class BenchResult:
                 " objects that survived grew by a quarter, so a set-up that grows a"
                 " small test process several times over pays for some, where a"
                 " Home Assistant with more in it pays for fewer), the set-up's own work"
-                " per access point (each round less its own passes), and the memory"
+                " per access point (each round less its own passes; with the entities"
+                " enabled per access point beside it: past 10,000 in all, kinds start"
+                " disabled, see the README's Large accounts), and the memory"
                 " that set-up holds afterwards (tracemalloc, a round of its own).",
                 "",
                 writes,

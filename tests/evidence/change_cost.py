@@ -80,6 +80,8 @@ class Startup:
     # The set-up's own work: each round less its own collections.
     own_ms: Figure
     held_kib: float
+    # Entities set up enabled (the entry's room for them decides at large sizes).
+    enabled_entities: int
 
 
 @dataclass
@@ -283,6 +285,12 @@ async def _startup(hass: HomeAssistant, entry: ConfigEntry) -> Startup:
         int(statistics.median(full)),
         Figure.of([s - c for s, c in zip(spent, collecting, strict=True)]),
         held / 1024,
+        sum(
+            entity.disabled_by is None
+            for entity in er.async_entries_for_config_entry(
+                er.async_get(hass), entry.entry_id
+            )
+        ),
     )
 
 
