@@ -85,7 +85,6 @@ async def _switch(hass: HomeAssistant, service: str, entity_id: str) -> None:
     )
 
 
-@pytest.mark.usefixtures("credentials")
 async def test_each_door_is_linked_to_a_controller_device_made_before_it(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,

@@ -19,7 +19,6 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .access_points import AccessPointStates
 from .client.models import AccessPoint, Controller
-from .const import DOMAIN
 from .devices import access_point_device_info, controller_device_info
 from .entity_budget import async_kinds_without_room, async_tell_started_disabled
 from .ids import access_record_signal, account_id, owner_id, unique_id
@@ -65,14 +64,10 @@ def async_track_entities(
         known.update(new)
         entities = [current[wanted_id]() for wanted_id in new]
         if entities and (without_room := async_kinds_without_room(hass, entry, states)):
+            # Home Assistant reads this default only when it registers an entity:
+            # one already registered stays as it is.
             started_disabled = [
-                entity
-                for entity in entities
-                if entity.kind in without_room
-                and entity_registry.async_get_entity_id(
-                    platform, DOMAIN, entity.unique_id or ""
-                )
-                is None
+                entity for entity in entities if entity.kind in without_room
             ]
             for entity in started_disabled:
                 entity.start_disabled()
