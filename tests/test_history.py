@@ -147,6 +147,25 @@ async def test_own_toggle_is_announced_with_the_signed_in_user(
     ]
 
 
+async def test_a_sweep_that_finds_nothing_writes_nothing(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    hass_storage: dict[str, Any],
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The 5-minute sweep reads every controller; with nothing new, nothing is saved."""
+    key = f"{DOMAIN}.{loaded_entry.entry_id}.history"
+    await tick(hass, freezer, 30)
+    assert key in hass_storage
+    del hass_storage[key]
+    fake.history_queries.clear()
+    for _ in range(12):
+        await tick(hass, freezer, 30)
+    assert {q["history_type"] for q in fake.history_queries} == {"device"}
+    assert key not in hass_storage
+
+
 async def test_no_event_twice_across_restarts(
     hass: HomeAssistant,
     fake: FakeParqEx,

@@ -219,18 +219,31 @@ class AnnouncedHistory:
     def checked(self, door_id: str, last_toggled: datetime | None) -> None:
         """Note that history was read while the access point showed this toggle."""
         log = self._doors.get(door_id)
-        if log is not None and last_toggled is not None:
-            log.checked = max(log.checked or last_toggled, last_toggled)
+        if log is None or last_toggled is None:
+            return
+        if log.checked is None or last_toggled > log.checked:
+            # Only a change is written: a sweep confirms most access points.
+            log.checked = last_toggled
             self._save()
 
-    def start_date(self, door_id: str, today: date, zone: tzinfo) -> date:
-        """First day to ask for: back to the watermark, within the catch-up window."""
+    def start_date(self, door_ids: Iterable[str], today: date, zone: tzinfo) -> date:
+        """First day to ask for: back to the oldest watermark, within the window.
+
+        One reading may cover several access points (a controller's history);
+        the window is the catch-up days.
+        """
+        yesterday = today - timedelta(days=1)
+        oldest: datetime | None = None
+        for door_id in door_ids:
+            log = self._doors.get(door_id)
+            if log is None or log.last is None:
+                return yesterday
+            if oldest is None or log.last < oldest:
+                oldest = log.last
+        if oldest is None:
+            return yesterday
         earliest = today - timedelta(days=HISTORY_CATCH_UP_DAYS)
-        log = self._doors.get(door_id)
-        if log is None or log.last is None:
-            return today - timedelta(days=1)
-        last_day = log.last.astimezone(zone).date()
-        return max(earliest, min(last_day, today - timedelta(days=1)))
+        return max(earliest, min(oldest.astimezone(zone).date(), yesterday))
 
     def _log(self, door_id: str) -> _DoorLog:
         """Return an access point's log; a new one counts as not read yet."""
@@ -256,21 +269,21 @@ class AnnouncedHistory:
         """
         log = self._log(door_id)
         first_reading, log.read = not log.read, True
-        now = dt_util.utcnow()
-        placed = sorted(
-            (
-                (log.place(event, last_toggled, now), event.later is not None)
-                for event in events
-                if event.door_id == door_id
-            ),
-            key=lambda item: item[0].toggled_at,
-        )
-        if not placed:
+        mine = [event for event in events if event.door_id == door_id]
+        if not mine:
             # Nothing of this access point (as most sweeps find): only a first
             # reading changes what is kept.
             if first_reading:
                 self._save()
             return [], []
+        now = dt_util.utcnow()
+        placed = sorted(
+            (
+                (log.place(event, last_toggled, now), event.later is not None)
+                for event in mine
+            ),
+            key=lambda item: item[0].toggled_at,
+        )
         events = tuple(event for event, _ in placed)
         # ParqEx may record an event after a later one: those dated shortly
         # before the watermark are news too, unless their key is known.
@@ -484,6 +497,7 @@ class AccessHistoryReader:
             by_controller.setdefault(access_point.controller_id, []).append(
                 access_point
             )
+        zone = self._client.time_zone
         for controller_id in due:
             self._swept[controller_id] = now
             doors = [
@@ -494,22 +508,42 @@ class AccessHistoryReader:
             ]
             if not doors:
                 continue
+            start = self.announced.start_date((d.id for d in doors), today, zone)
             try:
                 events = await self._async_controller_history(
-                    controller_id,
-                    min(self._start(door.id, today) for door in doors),
-                    today,
+                    controller_id, start, today
                 )
             except ParqExError as err:
                 if self._failed(err):
                     return False
                 continue
+            # Each access point's own events: one pass over the answer.
+            of_door: dict[str, list[ToggleEvent]] = {}
+            for event in events or ():
+                of_door.setdefault(event.door_id, []).append(event)
             for door in doors:
                 self._toggled[door.id] = door.last_toggled
-                self._pending.setdefault(door.id, 1)
-                if events is not None:
-                    self._take(states, door.id, events)
+                if events is None:
+                    # ParqEx lacks a controller's history: each is read alone.
+                    self._pending.setdefault(door.id, 1)
+                else:
+                    self._take_swept(states, door.id, of_door.get(door.id, []))
         return True
+
+    def _take_swept(
+        self, states: AccessPointStates, door_id: str, events: list[ToggleEvent]
+    ) -> None:
+        """Take a sweep's reading of one access point; most have nothing new."""
+        if (
+            events
+            or door_id in self._pending
+            or door_id in self._disputed
+            or not self.announced.knows(door_id)
+        ):
+            self._pending.setdefault(door_id, 1)
+            self._take(states, door_id, tuple(events))
+        else:
+            self.announced.checked(door_id, self._toggled.get(door_id))
 
     async def _async_controller_history(
         self, controller_id: str, start: date, today: date
@@ -551,7 +585,7 @@ class AccessHistoryReader:
             self._take(states, door_id, events)
 
     def _start(self, door_id: str, today: date) -> date:
-        return self.announced.start_date(door_id, today, self._client.time_zone)
+        return self.announced.start_date((door_id,), today, self._client.time_zone)
 
     def _failed(self, err: ParqExError) -> bool:
         """Note a failed reading; True when ParqEx asks us to slow down."""
