@@ -13,24 +13,34 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 import random
+import sys
 import time
 from typing import Any
 
 import pytest
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.parqex import entity_budget
 from custom_components.parqex.client.models import DoorState
 from custom_components.parqex.const import CONF_WEBHOOK_KEY, DOMAIN
 from custom_components.parqex.coordinator import ParqExCoordinator
+from custom_components.parqex.entity_budget import ROOM
 from custom_components.parqex.runtime import ParqExRuntime
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_platform, entity_registry as er
 
 from ..develop_helpers import Develop, add_parqex, onboard, states, until
 from ..flow_helpers import sign_in_with_simulator
 from .accounts import door_id, write_account
-from .change_cost import ROUNDS, STARTUP_ROUNDS, ChangeCost, measure
+from .change_cost import (
+    ROUNDS,
+    STARTUP_ROUNDS,
+    ChangeCost,
+    Startup,
+    measure,
+    measure_startup,
+)
 from .measure import (
     Cost,
     Delays,
@@ -206,23 +216,10 @@ class BenchResult:
                 "KiB held per access point",
             ],
             [
-                (
-                    controllers * DOORS,
-                    f"{cost.quiet_changed} / {cost.quiet_unchanged}",
-                    f"{cost.push_changed} / {cost.push_unchanged}",
-                    cost.restart_history_requests,
-                    # `sync` every 30 s for the account, each controller's history
-                    # every 5 minutes.
-                    f"{120 / controllers + 12:.3g}",
-                    str(startup.ms),
-                    f"{startup.collecting_ms} ({startup.full_collections})",
-                    startup.enabled_entities / (controllers * DOORS),
-                    startup.ms.median / (controllers * DOORS),
-                    startup.own_ms.median / (controllers * DOORS),
-                    startup.held_kib / (controllers * DOORS),
-                )
+                row
                 for (controllers, debug), cost in sorted(self.change.items())
-                if not debug and (startup := cost.startup) is not None
+                if not debug and cost.startup is not None
+                for row in _startup_rows(controllers, cost)
             ],
         )
         delays = table(
@@ -304,7 +301,11 @@ class BenchResult:
                 " per access point (each round less its own passes; with the entities"
                 " enabled per access point beside it: past 10,000 in all, kinds start"
                 " disabled, see the README's Large accounts), and the memory"
-                " that set-up holds afterwards (tracemalloc, a round of its own).",
+                " that set-up holds afterwards (tracemalloc, a round of its own)."
+                " Where kinds started disabled, a second row sets the same account"
+                " up with every kind enabled (the room lifted for that measurement"
+                " alone), so that sizes compare doing the same work per access"
+                " point.",
                 "",
                 writes,
                 "",
@@ -334,6 +335,44 @@ class BenchResult:
                 "",
             ]
         )
+
+
+def _startup_rows(controllers: int, cost: ChangeCost) -> list[tuple[object, ...]]:
+    """The start-up row of a size, and the like-for-like one where it was needed."""
+    doors = controllers * DOORS
+
+    def figures(startup: Startup) -> tuple[object, ...]:
+        return (
+            str(startup.ms),
+            f"{startup.collecting_ms} ({startup.full_collections})",
+            startup.enabled_entities / doors,
+            startup.ms.median / doors,
+            startup.own_ms.median / doors,
+            startup.held_kib / doors,
+        )
+
+    assert cost.startup is not None
+    rows: list[tuple[object, ...]] = [
+        (
+            doors,
+            f"{cost.quiet_changed} / {cost.quiet_unchanged}",
+            f"{cost.push_changed} / {cost.push_unchanged}",
+            cost.restart_history_requests,
+            # `sync` every 30 s for the account, each controller's history
+            # every 5 minutes.
+            f"{120 / controllers + 12:.3g}",
+            *figures(cost.startup),
+        )
+    ]
+    if (every_kind := cost.startup_every_kind) is not None:
+        rows.append(
+            (
+                f"{doors}, every kind enabled (room lifted)",
+                *("",) * 4,
+                *figures(every_kind),
+            )
+        )
+    return rows
 
 
 class Bench:
@@ -431,6 +470,8 @@ class Bench:
                     )
             finally:
                 self.hass.loop.set_debug(debug)
+            # Entities the account wants enabled, room or not.
+            wanted = sum(count(entry.runtime_data.states) for _, count in ROOM)
             token = entry.data["token"]["access_token"]
             # Alone, so that its polls do not count for the naive poller's.
             await self.hass.config_entries.async_unload(entry.entry_id)
@@ -447,6 +488,28 @@ class Bench:
                 finally:
                     naive.stop()
             await self.hass.config_entries.async_remove(entry.entry_id)
+            change = self.result.change[(controllers, False)]
+            if change.startup is not None and change.startup.enabled_entities < wanted:
+                change.startup_every_kind = await self._startup_every_kind(sim)
+
+    async def _startup_every_kind(self, sim: SimulatorProcess) -> Startup:
+        """Start-up with every kind enabled: the entry's room lifted for it alone."""
+        debug = self.hass.loop.get_debug()
+        with pytest.MonkeyPatch.context() as lifted:
+            lifted.setattr(entity_budget, "ENABLED_LIMIT", sys.maxsize)
+            lifted.setattr(
+                entity_platform,
+                "MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY",
+                sys.maxsize,
+                raising=False,
+            )
+            entry = await self._sign_in(sim)
+            self.hass.loop.set_debug(False)
+            try:
+                return await measure_startup(self.hass, entry)
+            finally:
+                self.hass.loop.set_debug(debug)
+                await self.hass.config_entries.async_remove(entry.entry_id)
 
     async def delays(self) -> None:
         """Remote changes and commands, polled, pushed and naive, side by side."""
