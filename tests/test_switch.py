@@ -98,6 +98,20 @@ async def test_each_door_is_linked_to_a_controller_device_made_before_it(
     assert "via_device" not in caplog.text
 
 
+async def test_set_up_and_reload_use_no_api_home_assistant_is_retiring(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Home Assistant reports each use of an API it will remove (2026.10: looking a
+    device up across entries); none of ours, at set-up or reload.
+    """
+    await set_up(hass, config_entry)
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert "Detected that custom integration 'parqex'" not in caplog.text
+
+
 @pytest.mark.usefixtures("loaded_entry")
 async def test_states_and_devices(
     hass: HomeAssistant,

