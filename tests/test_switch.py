@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from copy import deepcopy
+import gc
 import logging
 from typing import Any
+import weakref
 
 from awesomeversion import AwesomeVersion
 from freezegun.api import FrozenDateTimeFactory
@@ -37,6 +39,7 @@ from homeassistant.core import (
 )
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.entity_platform import async_get_platforms
 
 from .fake_parqex import (
     CONTROLLER,
@@ -620,6 +623,32 @@ async def test_a_quiet_poll_writes_no_state(
     assert {owner_id(entity_registry.async_get(e).unique_id) for e in written} == {
         GARAGE
     }
+
+
+async def test_a_removed_entity_is_let_go(
+    hass: HomeAssistant,
+    fake: FakeParqEx,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Removed by the user: nothing keeps it, and its door's other entities go on."""
+    platform = next(
+        platform
+        for platform in async_get_platforms(hass, DOMAIN)
+        if platform.domain == SWITCH_DOMAIN
+    )
+    removed = weakref.ref(platform.entities[GARAGE_SWITCH])
+    entity_registry.async_remove(GARAGE_SWITCH)
+    await hass.async_block_till_done()
+    changed = _states_of(hass, "sensor.garage_last_changed")
+
+    fake.record(GARAGE, "OPEN")
+    await tick(hass, freezer, 30)
+    gc.collect()
+    assert removed() is None
+    assert hass.states.get(GARAGE_SWITCH) is None
+    assert len(changed) == 1
 
 
 async def test_controller_offline_is_logged_once_each_way(

@@ -122,18 +122,25 @@ class AccessPointStates:
     # Listening
 
     @callback
-    def async_subscribe(self, owner_id: str, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
-        """Call `listener` when an access point or controller changes."""
-        listeners = self._listeners.setdefault(owner_id, [])
-        listeners.append(listener)
+    def async_subscribe(self, owner_id: str, listener: CALLBACK_TYPE) -> None:
+        """Call `listener` when an access point or controller changes.
 
-        @callback
-        def _unsubscribe() -> None:
+        No unsubscribe callable is made: an account has thousands of entities,
+        and each closure kept is more for the garbage collector to walk.
+        """
+        self._listeners.setdefault(owner_id, []).append(listener)
+
+    @callback
+    def async_unsubscribe(self, owner_id: str, listener: CALLBACK_TYPE) -> None:
+        """Stop calling `listener` (equal to the one subscribed) for `owner_id`.
+
+        One never subscribed is let be: an entity whose adding failed half way.
+        """
+        listeners = self._listeners.get(owner_id, [])
+        if listener in listeners:
             listeners.remove(listener)
-            if not listeners:
-                self._listeners.pop(owner_id, None)
-
-        return _unsubscribe
+        if not listeners:
+            self._listeners.pop(owner_id, None)
 
     @callback
     def async_subscribe_members(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:

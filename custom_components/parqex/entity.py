@@ -115,7 +115,12 @@ class ParqExEntity(Entity):
         """Remember what the first state showed; follow changes of its owner."""
         await super().async_added_to_hass()
         self._shown = self._view()
-        self.async_on_remove(self.states.async_subscribe(self._owner, self._changed))
+        self.states.async_subscribe(self._owner, self._changed)
+
+    async def async_will_remove_from_hass(self) -> None:
+        """Stop following the owner (a bound method compares equal to itself)."""
+        self.states.async_unsubscribe(self._owner, self._changed)
+        await super().async_will_remove_from_hass()
 
     @callback
     def _changed(self) -> None:

@@ -576,7 +576,7 @@ class Bench:
                 if access_point.state is DoorState.OPEN and not done.done():
                     done.set_result(time.monotonic())
 
-            unlisten = runtime.states.async_subscribe(door, _reported)
+            runtime.states.async_subscribe(door, _reported)
             started = time.monotonic()
             await self.hass.services.async_call(
                 "switch", "turn_on", {"entity_id": switches[door]}, blocking=True
@@ -584,7 +584,7 @@ class Bench:
             try:
                 delays.seconds.append(await asyncio.wait_for(reported, 120) - started)
             finally:
-                unlisten()
+                runtime.states.async_unsubscribe(door, _reported)
         return delays
 
     async def _naive_turn_on(self, naive: NaivePoller, doors: list[str]) -> Delays:
