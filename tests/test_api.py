@@ -492,3 +492,52 @@ async def test_an_answer_new_only_in_check_ins_reads_only_those(
     assert fifth.access_points[1].state is DoorState.OPEN
     # A name that reads like a member is text: the next check-in is not decoded.
     assert len(decoded) == 3
+
+
+@pytest.mark.parametrize(
+    ("contact", "decoded_again"),
+    [
+        (b'"2020-12-18 18:48:26"', False),
+        (b"null", False),
+        (b"1608317306", False),
+        (b'"not a time"', False),
+        # Bytes that are not UTF-8: not a time, and no error.
+        (b'"2020-12-18 \xff8:48:26"', False),
+        # An escape could hide anything: read in full.
+        (b'"2020-12-18 18:4\\u0038:26"', True),
+        (b"[]", True),
+    ],
+)
+async def test_a_new_check_in_reads_as_a_full_parse_would(
+    server: Server,
+    session: ClientSession,
+    tokens: Tokens,
+    contact: bytes,
+    decoded_again: bool,
+) -> None:
+    """Whatever the controller's new last contact, the answer reads the same
+    whether only the check-in is read or the whole answer is parsed."""
+    decoded: list[int] = []
+
+    def _counting(raw: bytes | str) -> object:
+        decoded.append(len(raw))
+        return json_loads(raw)
+
+    before = _sync_text("2020-12-18 18:47:25", 1.5).encode()
+    after = _sync_text("PLACE", 2.5).encode().replace(b'"PLACE"', contact)
+    answers = iter([before, after, after])
+
+    async def _next(request: web.Request) -> web.StreamResponse:
+        return web.Response(body=next(answers), content_type="application/json")
+
+    server.routes["GET", f"{V1}/sync"] = _next
+    client = ParqExClient(session, tokens, api_root=server.root, loads=_counting)
+    first, _ = await client.async_get_controllers()
+    second, _ = await client.async_get_controllers()
+    assert len(decoded) == (2 if decoded_again else 1)
+    if not decoded_again:
+        assert second.access_points is first.access_points
+    # What a client that has read nothing before makes of the same answer.
+    fresh = ParqExClient(session, tokens, api_root=server.root)
+    expected, _ = await fresh.async_get_controllers()
+    assert second == expected

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from copy import deepcopy
 from datetime import UTC, datetime, timedelta
+import json
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -16,9 +17,12 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
+    load_fixture,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.parqex.access_points import AccessPointStates
+from custom_components.parqex.client.models import DoorState, parse_sync
 from custom_components.parqex.const import (
     CONF_WEBHOOK_KEY,
     DOMAIN,
@@ -38,6 +42,7 @@ from homeassistant.helpers import (
     entity_registry as er,
     issue_registry as ir,
 )
+from homeassistant.util import dt as dt_util
 
 from .evidence.measure import counting_writes
 from .fake_parqex import (
@@ -592,6 +597,32 @@ async def test_doors_null_keeps_the_doors_as_they_were(
     fake.device(CONTROLLER)["doors"] = doors
     await tick(hass, freezer, 30)
     assert hass.states.get(KITTY_SWITCH).state == STATE_ON
+
+
+async def test_access_points_back_as_the_very_objects_are_listed_again(
+    hass: HomeAssistant,
+) -> None:
+    """A controller left out of one answer, then back with the very `doors` merged
+    before (the parser hands back what did not change): its access points are
+    listed again, not kept missing by the shortcut for an unchanged list."""
+
+    async def _toggle(door_id: str, door_state: DoorState) -> None:
+        raise AssertionError("no command here")
+
+    states = AccessPointStates(hass, MockConfigEntry(domain=DOMAIN), _toggle)
+    controllers = parse_sync(json.loads(load_fixture("sync.json")))
+    first = controllers[0]
+    assert first.access_points
+    door = first.access_points[0].id
+    now = dt_util.utcnow()
+    states.apply_sync(controllers, now)
+    states.apply_sync(controllers, now)
+    states.apply_sync(controllers[1:], now)
+    assert not states.is_listed(door)
+    assert not states.is_reachable(first.id)
+    states.apply_sync(controllers, now)
+    assert states.is_listed(door)
+    assert states.is_reachable(first.id)
 
 
 async def test_an_access_point_gone_from_a_restart_is_removed_only_later(

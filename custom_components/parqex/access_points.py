@@ -111,6 +111,13 @@ class AccessPointStates:
         # earlier runs made, not listed by ParqEx since this one started.
         self._missing_since: dict[str, datetime] = {}
         self._expected: set[str] = set()
+        # Each controller's `doors` as last merged, and their ids, while each is
+        # the very object shown with nothing pending (no push over it, none
+        # missing): the same tuple again merges to nothing. A push or a missing
+        # id drops the controller's entry.
+        self._merged_doors: dict[
+            str, tuple[tuple[AccessPoint, ...], tuple[str, ...]]
+        ] = {}
         self._answering = True
         self._empty_answer = False
         self._listeners: dict[str, list[CALLBACK_TYPE]] = {}
@@ -300,18 +307,25 @@ class AccessPointStates:
             self._unreachable.clear()
         listed_doors: set[str] = set()
         for controller in controllers:
-            if controller.access_points is None:
+            reported = controller.access_points
+            merged = self._merged_doors.get(controller.id)
+            if reported is None:
                 # `doors: null` says nothing about the doors: keep what is known.
                 listed_doors.update(self._door_ids(controller.id))
-            elif self._as_last_merged(controller.access_points):
+            elif merged is not None and merged[0] is reported:
                 # The very access points merged before: merging is a no-op.
-                listed_doors.update(a.id for a in controller.access_points)
+                listed_doors.update(merged[1])
             else:
-                for access_point in controller.access_points:
-                    listed_doors.add(access_point.id)
+                for access_point in reported:
                     members_changed |= self._merge_access_point(
                         access_point, requested_at, now, news, changed
                     )
+                door_ids = tuple(access_point.id for access_point in reported)
+                listed_doors.update(door_ids)
+                if self._as_last_merged(reported):
+                    self._merged_doors[controller.id] = (reported, door_ids)
+                else:
+                    self._merged_doors.pop(controller.id, None)
             members_changed |= self._merge_controller(controller, news, changed)
         listed_controllers = {controller.id for controller in controllers}
         self._expected -= listed_controllers | listed_doors
@@ -328,8 +342,8 @@ class AccessPointStates:
     def _as_last_merged(self, reported: tuple[AccessPoint, ...]) -> bool:
         """Whether each access point is the very object shown, with nothing pending.
 
-        The parser gives the same objects for an unchanged `doors` list: then no
-        push waits for them and none was missing, so merging would change nothing.
+        The parser gives the same tuple for an unchanged `doors` list: while this
+        holds, merging it again would change nothing.
         """
         pushed, missing, shown = self._pushed, self._missing_since, self.access_points
         if not pushed and not missing:
@@ -466,6 +480,7 @@ class AccessPointStates:
             *self._expected,
         ]
         for owner_id in missing:
+            self._forget_merged(owner_id)
             since = self._missing_since.setdefault(owner_id, now)
             if since == now:
                 changed.add(owner_id)
@@ -488,6 +503,12 @@ class AccessPointStates:
             changed.add(owner_id)
         return True
 
+    def _forget_merged(self, owner_id: str) -> None:
+        """Merge this controller's `doors` (or this door's) in full next time."""
+        access_point = self.access_points.get(owner_id)
+        controller_id = owner_id if access_point is None else access_point.controller_id
+        self._merged_doors.pop(controller_id, None)
+
     # Entry point 2: a push
 
     def apply_push(
@@ -505,6 +526,7 @@ class AccessPointStates:
         if (access_point.state, access_point.last_toggled) == (door_state, at):
             return True
         self._pushed[door_id] = _Pushed(door_state, at, received_at)
+        self._forget_merged(door_id)
         self.access_points[door_id] = replace(
             access_point, state=door_state, last_toggled=at
         )

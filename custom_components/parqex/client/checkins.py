@@ -1,16 +1,19 @@
 """A `sync` answer that differs from the last one only in controllers' check-ins.
 
 Controllers check in about once a minute, so nearly every answer differs from
-the one before in their last contact alone. Compared as bytes with those times
-set aside, such an answer is not decoded at all: only its new times are read,
-and every access point parsed before is the same object again. Anything else
-that differs (a door, a name, the order, the layout) means a full parse.
+the one before in their last contact alone. The last fully parsed answer is
+kept as the bytes between those times; an answer that is the same bytes around
+new times is not decoded at all (nor searched: it is walked piece by piece).
+Only its new times are read, and every access point parsed before is the same
+object again. Anything else that differs (a door, a name, the order, the
+layout) means a full parse.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+import re
 from typing import Any
 
 from .models import Controller, read_local_time, sync_devices
@@ -21,6 +24,11 @@ from .times import Earlier
 _LAST_CONTACT = b'"last_contact"'
 _TIMESTAMP = b'"timestamp"'
 _WHITESPACE = b" \t\r\n"
+# A value that may change in place: a string without escapes, quotes or control
+# characters, null, or a number.
+_SCALAR = re.compile(
+    rb'"[^"\\\x00-\x1f]*"|null|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?'
+)
 _VALUE_ENDS = b",}] \t\r\n"
 
 
@@ -62,10 +70,11 @@ def _spans(raw: bytes, key: bytes) -> list[tuple[int, int]] | None:
     return spans
 
 
-def _split(raw: bytes) -> tuple[list[bytes], list[bytes]] | None:
-    """Return the answer's bytes around the set-aside values, and the check-ins.
+def _split(raw: bytes) -> tuple[list[bytes], list[bool], list[bytes]] | None:
+    """Return the bytes around the set-aside values, which are check-ins, and those.
 
-    None: the answer cannot be split with certainty (it is then parsed).
+    The values that are not check-ins are time stamps. None: the answer cannot
+    be split with certainty (it is then parsed).
     """
     contacts = _spans(raw, _LAST_CONTACT)
     stamps = _spans(raw, _TIMESTAMP)
@@ -85,7 +94,32 @@ def _split(raw: bytes) -> tuple[list[bytes], list[bytes]] | None:
             values.append(raw[start:end])
         at = end
     pieces.append(raw[at:])
-    return pieces, values
+    return pieces, [is_contact for _, _, is_contact in marked], values
+
+
+def _between(raw: bytes, pieces: list[bytes]) -> list[bytes] | None:
+    """Return the values between `pieces` if `raw` is exactly them around scalars.
+
+    Walked in order, without searching: each piece must follow where the last
+    value ended, and each value be a JSON scalar that holds no quote or escape
+    (so no member can hide in it). Then `raw` is the answer the pieces came
+    from with only those values changed. None: anything else differs.
+    """
+    values: list[bytes] = []
+    at = 0
+    last = len(pieces) - 1
+    for index, piece in enumerate(pieces):
+        if not raw.startswith(piece, at):
+            return None
+        at += len(piece)
+        if index == last:
+            break
+        scalar = _SCALAR.match(raw, at)
+        if scalar is None:
+            return None
+        values.append(scalar.group())
+        at = scalar.end()
+    return values if at == len(raw) else None
 
 
 def _value(raw: Any) -> bytes | None:
@@ -102,6 +136,8 @@ class CheckIns:
     """The last fully read answer, split around its check-in times."""
 
     pieces: list[bytes]
+    # Of the values between the pieces, which are check-ins (in order).
+    is_contact: list[bool]
     values: list[bytes]
     zone: tzinfo
     controllers: tuple[Controller, ...]
@@ -122,7 +158,7 @@ class CheckIns:
         split = _split(raw)
         if split is None:
             return None
-        pieces, values = split
+        pieces, is_contact, values = split
         # The answer `controllers` were parsed from: one controller per device.
         devices = sync_devices(body)
         parsed = [
@@ -131,7 +167,7 @@ class CheckIns:
         ]
         if len(values) != len(controllers) or parsed != values:
             return None
-        return cls(pieces, values, zone, controllers)
+        return cls(pieces, is_contact, values, zone, controllers)
 
     def read(
         self, raw: bytes, zone: tzinfo, earlier: Earlier
@@ -142,10 +178,14 @@ class CheckIns:
         """
         if zone != self.zone:
             return None
-        split = _split(raw)
-        if split is None or split[0] != self.pieces:
+        between = _between(raw, self.pieces)
+        if between is None:
             return None
-        values = split[1]
+        values = [
+            value
+            for value, is_contact in zip(between, self.is_contact, strict=True)
+            if is_contact
+        ]
         controllers = tuple(
             controller
             if value == before
@@ -162,5 +202,6 @@ class CheckIns:
 def _read(
     value: bytes, owner_id: str, zone: tzinfo, earlier: Earlier
 ) -> datetime | None:
-    text = None if value == b"null" else value[1:-1].decode()
+    # Not text (a number, null, bytes that are not UTF-8): not a time either.
+    text = value[1:-1].decode(errors="replace") if value.startswith(b'"') else None
     return read_local_time(text, owner_id, zone, earlier)
