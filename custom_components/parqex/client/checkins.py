@@ -29,7 +29,6 @@ _WHITESPACE = b" \t\r\n"
 _SCALAR = re.compile(
     rb'"[^"\\\x00-\x1f]*"|null|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?'
 )
-_VALUE_ENDS = b",}] \t\r\n"
 
 
 def _value_span(raw: bytes, after_key: int) -> tuple[int, int] | None:
@@ -43,15 +42,9 @@ def _value_span(raw: bytes, after_key: int) -> tuple[int, int] | None:
     at += 1
     while at < size and raw[at] in _WHITESPACE:
         at += 1
-    if at < size and raw[at] == ord('"'):
-        end = raw.find(b'"', at + 1)
-        if end < 0 or raw.find(b"\\", at, end) >= 0:
-            return None
-        return at, end + 1
-    end = at
-    while end < size and raw[end] not in _VALUE_ENDS:
-        end += 1
-    return (at, end) if end > at else None
+    # The same rule as for the values of a later answer (`_between`).
+    scalar = _SCALAR.match(raw, at)
+    return None if scalar is None else scalar.span()
 
 
 def _spans(raw: bytes, key: bytes) -> list[tuple[int, int]] | None:
@@ -202,6 +195,7 @@ class CheckIns:
 def _read(
     value: bytes, owner_id: str, zone: tzinfo, earlier: Earlier
 ) -> datetime | None:
-    # Not text (a number, null, bytes that are not UTF-8): not a time either.
+    # A number or null is not a time; bytes that are not UTF-8 read as text
+    # that is not one either.
     text = value[1:-1].decode(errors="replace") if value.startswith(b'"') else None
     return read_local_time(text, owner_id, zone, earlier)
