@@ -268,7 +268,9 @@ class BenchResult:
                 "",
                 "What a poll and a push cost against their floors, side by side in"
                 " this run: CPU ms of Home Assistant's process, the median of"
-                f" {ROUNDS} rounds (range in brackets), with the event loop in debug"
+                f" {ROUNDS} rounds (range in brackets; each round measures every"
+                " figure once, in turn, so that a figure and its floor see the same"
+                " moments of the machine), with the event loop in debug"
                 " mode (as the test plugin runs it, which inflates Python code) and"
                 " not (as Home Assistant runs). Decode: the same `sync` answer, with"
                 " the standard `json` and with Home Assistant's orjson. Fetch +"

@@ -1,6 +1,7 @@
 """What a poll and a push cost against their floors, at one account size.
 
-Side by side in one run, each figure the median of a few rounds with its range:
+Side by side in one run, each figure the median of a few rounds with its range
+(the rounds interleaved: every figure once a round, in turn):
 the floors (decoding the same `sync` answer with `json` and with orjson;
 fetching and decoding it; fetching and decoding every controller's history, as
 the 5-minute sweep reads it; a delivery to a webhook that does nothing), a
@@ -42,7 +43,7 @@ from .simulator import SimulatorProcess
 
 DELIVERY_KEY = "bench-delivery-key-5f0c9a1e"
 NO_OP_WEBHOOK = "bench-no-op-webhook"
-ROUNDS = 7
+ROUNDS = 11
 STARTUP_ROUNDS = 5
 # A sweep reads every controller once in 5 minutes: one poll in ten at 30 s.
 POLLS_PER_SWEEP = 10
@@ -127,15 +128,22 @@ class ChangeCost:
 
 
 async def _rounds(
-    work: Callable[[], Awaitable[Any]], before: Callable[[], Awaitable[Any]]
-) -> Figure:
-    spent = []
+    *measured: tuple[Callable[[], Awaitable[Any]], Callable[[], Awaitable[Any]]],
+) -> list[Figure]:
+    """Each (work, before) once a round, in turn: figures side by side in time.
+
+    Interleaved, a figure and its floor see the same moments of the machine (and
+    of the process's collector), so their ratio does not follow what drifted
+    between one's rounds and the other's.
+    """
+    spent: list[list[float]] = [[] for _ in measured]
     for _ in range(ROUNDS):
-        await before()
-        started = time.process_time()
-        await work()
-        spent.append(time.process_time() - started)
-    return Figure.of(spent)
+        for (work, before), times in zip(measured, spent, strict=True):
+            await before()
+            started = time.process_time()
+            await work()
+            times.append(time.process_time() - started)
+    return [Figure.of(times) for times in spent]
 
 
 async def measure(
@@ -213,14 +221,18 @@ async def measure(
     with counting_writes(hass, ours) as quiet:
         await _check_in()
         await _poll()
-    json_ms = await _rounds(_json, _nothing)
-    orjson_ms = await _rounds(_orjson, _nothing)
-    fetch_ms = await _rounds(_fetch, _check_in)
-    quiet_ms = await _rounds(_poll, _check_in)
-    sweep_floor_ms = await _rounds(_fetch_histories, _nothing)
+    await _sweep_due()
     await sim.requests()
-    sweep_ms = await _rounds(_poll, _sweep_due)
-    sweep_requests = len(await sim.requests()) // ROUNDS
+    await _poll()
+    sweep_requests = len(await sim.requests())
+    json_ms, orjson_ms, fetch_ms, quiet_ms, sweep_floor_ms, sweep_ms = await _rounds(
+        (_json, _nothing),
+        (_orjson, _nothing),
+        (_fetch, _check_in),
+        (_poll, _check_in),
+        (_fetch_histories, _nothing),
+        (_poll, _sweep_due),
+    )
 
     no_op_push_ms, push_ms, pushed = await _pushes(hass, client, entry)
 
