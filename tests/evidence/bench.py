@@ -55,6 +55,8 @@ from .simulator import SimulatorProcess, simulator_process
 
 DOORS = 10
 TRAVEL_TIME = 3.0
+# Longer than the simulated time a run's cost measurements span (see costs).
+TOKEN_LIFETIME = 7 * 24 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -451,7 +453,10 @@ class Bench:
         account = write_account(
             self.tmp_path / f"account-{controllers}.json", controllers
         )
-        async with simulator_process(account) as sim:
+        # The cost of change moves the simulator's clock a minute for each poll
+        # it measures: over an hour in all, which would expire a token that
+        # lives an hour of real time (and the floors hold the token they start with).
+        async with simulator_process(account, token_lifetime=TOKEN_LIFETIME) as sim:
             entry = await self._sign_in(sim)
             coordinator: ParqExCoordinator = entry.runtime_data.coordinator
             ours = [

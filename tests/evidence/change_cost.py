@@ -26,6 +26,7 @@ import tracemalloc
 from typing import Any
 import uuid
 
+import aiohttp
 from aiohttp import web
 
 from custom_components.parqex.const import CONF_WEBHOOK_KEY, DOMAIN
@@ -173,7 +174,7 @@ async def measure(
         return
 
     async with sim.session.get(f"{endpoint}/sync", headers=headers) as response:
-        raw = await response.read()
+        raw = await _answered(response)
 
     async def _json() -> None:
         json.loads(raw)
@@ -183,7 +184,7 @@ async def measure(
 
     async def _fetch() -> None:
         async with sim.session.get(f"{endpoint}/sync", headers=headers) as answer:
-            json_loads(await answer.read())
+            json_loads(await _answered(answer))
 
     today = dt_util.now().date().isoformat()
 
@@ -199,7 +200,7 @@ async def measure(
                 },
                 headers=headers,
             ) as answer:
-                json_loads(await answer.read())
+                json_loads(await _answered(answer))
 
     async def _poll() -> None:
         await runtime.coordinator.async_refresh()
@@ -258,6 +259,13 @@ async def measure(
         restart_history_requests=len(restart),
         startup=startup,
     )
+
+
+async def _answered(response: aiohttp.ClientResponse) -> bytes:
+    """A floor's answer: only ParqEx's data counts (an error page is no floor)."""
+    raw = await response.read()
+    assert response.status == 200, f"a floor's request answered {response.status}"
+    return raw
 
 
 async def measure_startup(hass: HomeAssistant, entry: ConfigEntry) -> Startup:

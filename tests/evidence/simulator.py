@@ -39,10 +39,16 @@ class SimulatorProcess:
 
 @asynccontextmanager
 async def simulator_process(
-    account: Path, *, travel_time: float = 3.0
+    account: Path, *, travel_time: float = 3.0, token_lifetime: float | None = None
 ) -> AsyncGenerator[SimulatorProcess]:
-    """Start the simulator for an account; stop it afterwards."""
+    """Start the simulator for an account; stop it afterwards.
+
+    `token_lifetime`: seconds an access token lives (the simulator's hour if None).
+    """
     port = free_port()
+    lifetime: list[str] = (
+        [] if token_lifetime is None else ["--token-lifetime", f"{token_lifetime}"]
+    )
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -57,6 +63,7 @@ async def simulator_process(
         str(travel_time),
         "--control-token",
         SIM_TOKEN,
+        *lifetime,
         cwd=ROOT,
         stdout=asyncio.subprocess.DEVNULL,
     )
