@@ -85,8 +85,8 @@ def markdown(results: Sequence[SoakResult], command: str) -> str:
                 *(f"{r.outages}; {r.logged_down}; {r.logged_up}" for r in results),
             ),
             (
-                "Live integration objects: one coordinator, one entity per entity shown"
-                " (checked at each memory sample)",
+                "Live integration objects: one coordinator, one entity per entity"
+                " shown, no stopped Home Assistant (checked at each memory sample)",
                 *("yes" for _ in results),
             ),
             (
@@ -143,9 +143,13 @@ def markdown(results: Sequence[SoakResult], command: str) -> str:
             " times in a shorter run), after the test harness's own references are"
             " dropped: its in-memory stores, its log records, and its mocks' records"
             " of the Home Assistant instances it stopped (one per restart), which"
-            " otherwise keep each stopped instance, and the integration in it, alive."
-            " The live coordinator and entity objects are only ever those of the"
-            " running instance.",
+            " otherwise keep each stopped instance, and the integration in it, alive"
+            " (the test plugin freezes its module's objects for the collector, which"
+            " hides those mocks from a search; the run unfreezes them first), and"
+            " Home Assistant's singletons' cache of the last instance that asked (one"
+            " per process). No instance the run stopped is then alive, and the live"
+            " coordinator and entity objects are only ever those of the running"
+            " instance.",
             "",
             "## Warnings the integration logged",
             "",
