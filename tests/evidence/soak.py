@@ -913,24 +913,24 @@ class Soak:
             mocked = getattr(getattr(Store, name), "mock", None)
             if isinstance(mocked, Mock):
                 mocked.reset_mock()
-        # Others remember the Home Assistant instances it stopped (one a restart).
-        for mocked in gc.get_objects():
-            if isinstance(mocked, NonCallableMock) and any(
-                isinstance(arg, HomeAssistant) and arg is not self.running
-                for call in mocked.mock_calls
-                for arg in call.args
+        # Others remember the Home Assistant instances it stopped (one a restart),
+        # and so do Home Assistant's singletons (helpers.singleton: a cache of one
+        # per process, the last instance that asked). One walk finds both.
+        for held in gc.get_objects():
+            if isinstance(held, NonCallableMock):
+                if any(
+                    isinstance(arg, HomeAssistant) and arg is not self.running
+                    for call in held.mock_calls
+                    for arg in call.args
+                ):
+                    held.reset_mock()
+            elif (
+                isinstance(held, functools._lru_cache_wrapper)
+                and held.__module__.startswith("homeassistant.")
+                and held.cache_parameters()["maxsize"] == 1
             ):
-                mocked.reset_mock()
-        # Home Assistant's singletons (helpers.singleton: a cache of one per
-        # process) remember the last instance that asked, stopped or not.
-        for cached in gc.get_objects():
-            if (
-                isinstance(cached, functools._lru_cache_wrapper)
-                and cached.__module__.startswith("homeassistant.")
-                and cached.cache_parameters()["maxsize"] == 1
-            ):
-                cached.cache_clear()
-        gc.collect()
+                held.cache_clear()
+        # check_objects collects the garbage first.
         self.check_objects()
         snapshot = tracemalloc.take_snapshot().filter_traces(
             [tracemalloc.Filter(True, "*custom_components/parqex/*")]
