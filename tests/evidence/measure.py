@@ -10,9 +10,11 @@ import statistics
 import time
 import tracemalloc
 from typing import Any
+from unittest.mock import Mock
 
 from homeassistant.const import EVENT_STATE_CHANGED, EVENT_STATE_REPORTED
 from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers.storage import Store
 
 
 @dataclass
@@ -59,6 +61,21 @@ def counting_writes(hass: HomeAssistant, entity_ids: Iterable[str]) -> Iterator[
     finally:
         for stop in unlisten:
             stop()
+
+
+def forget_storage_writes() -> None:
+    """Forget what the test harness's storage mock remembers of each write.
+
+    It keeps every call's arguments, the store and the data written, for the
+    life of the test: a process that sets the entry up or saves again and again
+    grows by every copy, where Home Assistant writes them to disk and lets them
+    go. Measured without forgetting, the process grew by four objects per access
+    point at each set-up, and figures taken later ran in a bigger process.
+    """
+    for name in ("_async_write_data", "_async_load"):
+        mocked = getattr(getattr(Store, name), "mock", None)
+        if isinstance(mocked, Mock):
+            mocked.reset_mock()
 
 
 async def cpu_ms(refresh: Callable[[], Awaitable[None]], times: int = 5) -> float:

@@ -23,7 +23,7 @@ import random
 import time
 import tracemalloc
 from typing import Any
-from unittest.mock import Mock, NonCallableMock
+from unittest.mock import NonCallableMock
 import weakref
 
 import aiohttp
@@ -63,13 +63,13 @@ from homeassistant.helpers import (
     entity_registry as er,
     issue_registry as ir,
 )
-from homeassistant.helpers.storage import Store
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from parqex_sim.state import SimulatorState
 from parqex_sim.webhooks import FAULT_KINDS
 
 from ..sim_helpers import CLIENT_ID, CLIENT_SECRET, GUEST, OWNER, OWNER_ID, sim_control
+from .measure import forget_storage_writes
 from .schedule import MALFORMED_SYNC, OUTAGE_KINDS, Episode, Schedule
 
 COORDINATOR_LOGGER = "custom_components.parqex.coordinator"
@@ -908,11 +908,7 @@ class Soak:
         for key, stored in list(self.storage.items()):
             if key.startswith(f"{DOMAIN}."):
                 self.storage[key] = json.loads(json.dumps(stored))
-        # Its storage mock also remembers every write's arguments.
-        for name in ("_async_write_data", "_async_load"):
-            mocked = getattr(getattr(Store, name), "mock", None)
-            if isinstance(mocked, Mock):
-                mocked.reset_mock()
+        forget_storage_writes()
         # Others remember the Home Assistant instances it stopped (one a restart),
         # and so do Home Assistant's singletons (helpers.singleton: a cache of one
         # per process, the last instance that asked). One walk finds both.
