@@ -10,9 +10,10 @@ check in), a poll in which the sweep is due for every controller, one push,
 the state writes of each (changed and unchanged apart), and the history
 requests of a restart.
 
-Before each round and after each set-up, the test harness's storage mock forgets
-the writes it remembers (`forget_storage_writes`): otherwise the process grows at
-every set-up, as Home Assistant's does not, and later figures run in a bigger one.
+Before each timed round and each timed set-up, the test harness's storage mock
+forgets the writes it remembers (`forget_storage_writes`): otherwise the process
+grows at every set-up, as Home Assistant's does not, and later figures run in a
+bigger one.
 """
 
 from __future__ import annotations
@@ -246,7 +247,6 @@ async def measure(
     await sim.requests()
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
-    forget_storage_writes()
     restart = [r for r in await sim.requests() if r["endpoint"] == "toggle-history"]
     startup = None if hass.loop.get_debug() else await measure_startup(hass, entry)
     return ChangeCost(
