@@ -14,6 +14,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from homeassistant.core import HomeAssistant
 
 from .evidence.bench import Bench, BenchPlan
+from .evidence.repeat import against_previous, ratios
 
 pytestmark = [
     pytest.mark.bench,
@@ -38,4 +39,8 @@ async def test_bench(
     assert integration.requests_quiet == 1
     assert integration.writes_quiet == 0
     if (path := pytestconfig.getoption("--bench-report")) is not None:
+        # The report it replaces, if any: do its ratios repeat in this run?
+        previous = path.read_text(encoding="utf-8") if path.exists() else ""
+        if ratios(previous):
+            report += "\n" + against_previous(previous, report)
         path.write_text(report, encoding="utf-8")
