@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .evidence.repeat import RATIOS, against_previous, measured_line, ratios
+from .evidence.repeat import RATIOS, against_previous, cells, measured_line, ratios
 
 COMMITTED = Path(__file__).parents[1] / "docs" / "benchmarks.md"
 
@@ -12,13 +12,13 @@ COMMITTED = Path(__file__).parents[1] / "docs" / "benchmarks.md"
 def _scaled(report: str, row: str, column: str, factor: float) -> str:
     """The report with one ratio of the cost-of-change table multiplied."""
     lines = report.splitlines(keepends=True)
-    header = next(i for i, line in enumerate(lines) if RATIOS[0] in line)
-    at = [c.strip() for c in lines[header].strip().strip("|").split("|")].index(column)
+    header = next(i for i, line in enumerate(lines) if RATIOS[0] in cells(line))
+    at = cells(lines[header]).index(column)
     for i in range(header + 2, len(lines)):
-        cells = lines[i].strip().strip("|").split("|")
-        if " | ".join(c.strip() for c in cells[:2]) == row:
-            cells[at] = f" {float(cells[at]) * factor:.3g} "
-            lines[i] = "|" + "|".join(cells) + "|\n"
+        row_cells = cells(lines[i])
+        if " | ".join(row_cells[:2]) == row:
+            row_cells[at] = f"{float(row_cells[at]) * factor:.3g}"
+            lines[i] = "| " + " | ".join(row_cells) + " |\n"
             return "".join(lines)
     raise AssertionError(f"no row {row}")
 

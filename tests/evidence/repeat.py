@@ -29,19 +29,24 @@ def ratios(report: str) -> Ratios:
             if columns is not None:
                 break  # the first such table is the one
             continue
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        row_cells = cells(line)
         if columns is None:
-            if all(name in cells for name in RATIOS):
-                columns = cells
+            if all(name in row_cells for name in RATIOS):
+                columns = row_cells
             continue
-        if len(cells) != len(columns) or cells[0].startswith("---"):
+        if len(row_cells) != len(columns) or row_cells[0].startswith("---"):
             continue
-        row = dict(zip(columns, cells, strict=True))
+        row = dict(zip(columns, row_cells, strict=True))
         values = {name: _number(row[name]) for name in RATIOS}
         found[(row["Access points"], row["Debug loop"])] = {
             name: value for name, value in values.items() if value is not None
         }
     return found
+
+
+def cells(line: str) -> list[str]:
+    """The cells of one Markdown table line, as `report.table` writes them."""
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
 
 
 def _number(cell: str) -> float | None:
