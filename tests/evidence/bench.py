@@ -34,7 +34,6 @@ from ..develop_helpers import Develop, add_parqex, onboard, states, until
 from ..flow_helpers import sign_in_with_simulator
 from .accounts import door_id, write_account
 from .change_cost import (
-    ROUNDS,
     STARTUP_ROUNDS,
     ChangeCost,
     Startup,
@@ -71,12 +70,17 @@ class BenchPlan:
     startup_controllers: int
     # None: the integration's own 30 s. Quick mode polls both faster to finish soon.
     poll: timedelta | None
+    # Of each cost-of-change figure. A full run's ratios are compared with the
+    # previous run's (within 20 %): with 21, runs on one day differed by up to
+    # 18 %, mostly the spread of the rounds (the push at 100 access points, the
+    # floors at 1,000); 41 rounds narrow a median's spread by about 30 %.
+    rounds: int
 
     @classmethod
     def of(cls, quick: bool) -> BenchPlan:
         if quick:
-            return cls(True, (1,), 1, 3, 1, 10, timedelta(seconds=2))
-        return cls(False, (1, 10, 100, 500), 10, 20, 3, 10, None)
+            return cls(True, (1,), 1, 3, 1, 10, timedelta(seconds=2), 21)
+        return cls(False, (1, 10, 100, 500), 10, 20, 3, 10, None, 41)
 
     @property
     def interval(self) -> timedelta:
@@ -270,7 +274,7 @@ class BenchResult:
                 "",
                 "What a poll and a push cost against their floors, side by side in"
                 " this run: CPU ms of Home Assistant's process, the median of"
-                f" {ROUNDS} rounds (range in brackets; each round measures every"
+                f" {plan.rounds} rounds (range in brackets; each round measures every"
                 " figure once, in turn, so that a figure and its floor see the same"
                 " moments of the machine), with the event loop in debug"
                 " mode (as the test plugin runs it, which inflates Python code) and"
@@ -473,7 +477,7 @@ class Bench:
                 for mode in (True, False):
                     self.hass.loop.set_debug(mode)
                     self.result.change[(controllers, mode)] = await measure(
-                        self.hass, self.client, sim, entry
+                        self.hass, self.client, sim, entry, self.plan.rounds
                     )
             finally:
                 self.hass.loop.set_debug(debug)

@@ -49,8 +49,6 @@ from .simulator import SimulatorProcess
 
 DELIVERY_KEY = "bench-delivery-key-5f0c9a1e"
 NO_OP_WEBHOOK = "bench-no-op-webhook"
-# Enough that a spell of a slow machine in a few rounds does not move a median.
-ROUNDS = 21
 STARTUP_ROUNDS = 5
 # A sweep reads every controller once in 5 minutes: one poll in ten at 30 s.
 POLLS_PER_SWEEP = 10
@@ -135,6 +133,7 @@ class ChangeCost:
 
 
 async def _rounds(
+    rounds: int,
     *measured: tuple[Callable[[], Awaitable[Any]], Callable[[], Awaitable[Any]]],
 ) -> list[Figure]:
     """Each (work, before) once a round, in turn: figures side by side in time.
@@ -144,7 +143,7 @@ async def _rounds(
     between one's rounds and the other's.
     """
     spent: list[list[float]] = [[] for _ in measured]
-    for _ in range(ROUNDS):
+    for _ in range(rounds):
         forget_storage_writes()
         for (work, before), times in zip(measured, spent, strict=True):
             await before()
@@ -159,6 +158,7 @@ async def measure(
     client: Any,
     sim: SimulatorProcess,
     entry: ConfigEntry,
+    rounds: int,
 ) -> ChangeCost:
     """Measure one signed-in account on the simulator (push is set up here)."""
     runtime: ParqExRuntime = entry.runtime_data
@@ -234,6 +234,7 @@ async def measure(
     await _poll()
     sweep_requests = len(await sim.requests())
     json_ms, orjson_ms, fetch_ms, quiet_ms, sweep_floor_ms, sweep_ms = await _rounds(
+        rounds,
         (_json, _nothing),
         (_orjson, _nothing),
         (_fetch, _check_in),
@@ -242,7 +243,7 @@ async def measure(
         (_poll, _sweep_due),
     )
 
-    no_op_push_ms, push_ms, pushed = await _pushes(hass, client, entry)
+    no_op_push_ms, push_ms, pushed = await _pushes(hass, client, entry, rounds)
 
     await sim.requests()
     await hass.config_entries.async_reload(entry.entry_id)
@@ -359,7 +360,7 @@ class _Collections:
 
 
 async def _pushes(
-    hass: HomeAssistant, client: Any, entry: ConfigEntry
+    hass: HomeAssistant, client: Any, entry: ConfigEntry, rounds: int
 ) -> tuple[Figure, Figure, Writes]:
     """Deliveries through Home Assistant's HTTP server, to ours and to a no-op."""
 
@@ -380,7 +381,7 @@ async def _pushes(
     spent: list[float] = []
     pushed = Writes()
     try:
-        for number in range(ROUNDS):
+        for number in range(rounds):
             forget_storage_writes()
             body = {
                 # New to ParqEx's webhook each time: a seen id is not applied.
