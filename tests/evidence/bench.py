@@ -70,10 +70,10 @@ class BenchPlan:
     startup_controllers: int
     # None: the integration's own 30 s. Quick mode polls both faster to finish soon.
     poll: timedelta | None
-    # Of each cost-of-change figure. A full run's ratios are compared with the
-    # previous run's (within 20 %): with 21, runs on one day differed by up to
-    # 18 %, mostly the spread of the rounds (the push at 100 access points, the
-    # floors at 1,000); 41 rounds narrow a median's spread by about 30 %.
+    # Of each cost-of-change figure (a median's spread within a run narrows
+    # with more). Between runs the ratios move more than within one: on one
+    # day, runs of 41 rounds still differed by up to 25 %, each process
+    # keeping its own level (issue 25's notes).
     rounds: int
 
     @classmethod
