@@ -81,6 +81,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--bench-report", type=Path, help="write the benchmark here")
     group.addoption(
+        "--bench-change-out",
+        type=Path,
+        help="one process's cost of change, written here (the benchmark's own use)",
+    )
+    group.addoption(
         "--soak-hours", type=float, default=1.0, help="simulated hours of faults"
     )
     group.addoption("--soak-seed", type=int, default=2026, help="the fault schedule")

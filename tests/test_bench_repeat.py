@@ -17,7 +17,8 @@ def _scaled(report: str, row: str, column: str, factor: float) -> str:
     for i in range(header + 2, len(lines)):
         row_cells = cells(lines[i])
         if " | ".join(row_cells[:2]) == row:
-            row_cells[at] = f"{float(row_cells[at]) * factor:.3g}"
+            was = float(row_cells[at].split(" (", 1)[0])
+            row_cells[at] = f"{was * factor:.3g}"
             lines[i] = "| " + " | ".join(row_cells) + " |\n"
             return "".join(lines)
     raise AssertionError(f"no row {row}")

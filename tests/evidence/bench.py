@@ -2,7 +2,9 @@
 
 Everything runs in one Home Assistant (the test harness's, a real HomeAssistant
 core) against the simulator in its own process over loopback HTTP, except the
-start-up time, which is a real `scripts/develop` process started twice.
+start-up time, which is a real `scripts/develop` process started twice, and the
+cost of change, which this process and fresh ones (`change_cost_process.py`)
+each measure in full, to be pooled.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+import os
 from pathlib import Path
 import random
+import subprocess
 import sys
 import time
 from typing import Any
@@ -36,9 +40,13 @@ from .accounts import door_id, write_account
 from .change_cost import (
     STARTUP_ROUNDS,
     ChangeCost,
+    Processes,
+    Sized,
     Startup,
+    load,
     measure,
     measure_startup,
+    pooled,
 )
 from .measure import (
     Cost,
@@ -70,17 +78,18 @@ class BenchPlan:
     startup_controllers: int
     # None: the integration's own 30 s. Quick mode polls both faster to finish soon.
     poll: timedelta | None
-    # Of each cost-of-change figure (a median's spread within a run narrows
-    # with more). Between runs the ratios move more than within one: on one
-    # day, runs of 41 rounds still differed by up to 25 %, each process
-    # keeping its own level (issue 25's notes).
+    # Of each cost-of-change figure, in each process.
     rounds: int
+    # Processes that measure the cost of change, each in full: a process keeps
+    # its own level, so single runs of 41 rounds differed by up to 25 % on one
+    # day, where medians of three processes stayed within 18 % (issue 25's notes).
+    processes: int
 
     @classmethod
     def of(cls, quick: bool) -> BenchPlan:
         if quick:
-            return cls(True, (1,), 1, 3, 1, 10, timedelta(seconds=2), 21)
-        return cls(False, (1, 10, 100, 500), 10, 20, 3, 10, None, 41)
+            return cls(True, (1,), 1, 3, 1, 10, timedelta(seconds=2), 11, 2)
+        return cls(False, (1, 10, 100, 500), 10, 20, 3, 10, None, 21, 3)
 
     @property
     def interval(self) -> timedelta:
@@ -96,7 +105,7 @@ class BenchResult:
     remote: dict[str, Delays] = field(default_factory=dict)
     turn_on: dict[str, Delays] = field(default_factory=dict)
     # By controllers and whether the event loop ran in debug mode.
-    change: dict[tuple[int, bool], ChangeCost] = field(default_factory=dict)
+    change: dict[Sized, Processes] = field(default_factory=dict)
     startup_seconds: float | None = None
 
     def missing(self) -> list[str]:
@@ -126,15 +135,17 @@ class BenchResult:
         if self.startup_seconds is None:
             missing.append("start-up time")
         missing += [
-            f"cost of change at {controllers} controllers, debug {debug}"
+            f"cost of change at {controllers} controllers, debug {debug},"
+            f" in {self.plan.processes} processes"
             for controllers in self.plan.controllers
             for debug in (True, False)
-            if (controllers, debug) not in self.change
+            if len(self.change.get((controllers, debug), Processes(())).costs)
+            != self.plan.processes
         ]
         missing += [
             f"start-up cost at {controllers} controllers"
-            for (controllers, debug), cost in self.change.items()
-            if not debug and cost.startup is None
+            for (controllers, debug), measured in self.change.items()
+            if not debug and measured.startup() is None
         ]
         return missing
 
@@ -191,20 +202,20 @@ class BenchResult:
                 (
                     controllers * DOORS,
                     "on" if debug else "off",
-                    str(cost.json_ms),
-                    str(cost.orjson_ms),
-                    str(cost.fetch_ms),
-                    str(cost.quiet_ms),
-                    cost.quiet_ratio,
-                    str(cost.sweep_floor_ms),
-                    str(cost.sweep_ms),
-                    cost.sweep_requests,
-                    cost.cycle_ratio,
-                    str(cost.no_op_push_ms),
-                    str(cost.push_ms),
-                    cost.push_ratio,
+                    str(measured.figure("json_ms")),
+                    str(measured.figure("orjson_ms")),
+                    str(measured.figure("fetch_ms")),
+                    str(measured.figure("quiet_ms")),
+                    str(measured.ratio("quiet_ratio")),
+                    str(measured.figure("sweep_floor_ms")),
+                    str(measured.figure("sweep_ms")),
+                    measured.most("sweep_requests"),
+                    str(measured.ratio("cycle_ratio")),
+                    str(measured.figure("no_op_push_ms")),
+                    str(measured.figure("push_ms")),
+                    str(measured.ratio("push_ratio")),
                 )
-                for (controllers, debug), cost in sorted(self.change.items())
+                for (controllers, debug), measured in sorted(self.change.items())
             ],
         )
         writes = table(
@@ -223,9 +234,9 @@ class BenchResult:
             ],
             [
                 row
-                for (controllers, debug), cost in sorted(self.change.items())
-                if not debug and cost.startup is not None
-                for row in _startup_rows(controllers, cost)
+                for (controllers, debug), measured in sorted(self.change.items())
+                if not debug and measured.startup() is not None
+                for row in _startup_rows(controllers, measured)
             ],
         )
         delays = table(
@@ -272,11 +283,16 @@ class BenchResult:
                 "",
                 "## Cost of change",
                 "",
-                "What a poll and a push cost against their floors, side by side in"
-                " this run: CPU ms of Home Assistant's process, the median of"
-                f" {plan.rounds} rounds (range in brackets; each round measures every"
-                " figure once, in turn, so that a figure and its floor see the same"
-                " moments of the machine), with the event loop in debug"
+                "What a poll and a push cost against their floors, side by side:"
+                " CPU ms of Home Assistant's process, measured in full by each of"
+                f" {plan.processes} fresh processes in {plan.rounds} rounds (each"
+                " round measures every figure once, in turn, so that a figure and"
+                " its floor see the same moments of the machine). A figure is the"
+                " median of the processes' medians, with the range of all their"
+                " rounds in brackets; a ratio is the median of the processes' own"
+                " ratios, with their range (a process keeps its own level"
+                " throughout, so processes differ more than rounds do). The event"
+                " loop runs in debug"
                 " mode (as the test plugin runs it, which inflates Python code) and"
                 " not (as Home Assistant runs). Decode: the same `sync` answer, with"
                 " the standard `json` and with Home Assistant's orjson. Fetch +"
@@ -296,10 +312,12 @@ class BenchResult:
                 "",
                 "State writes of one quiet poll and one push (changed and unchanged"
                 " apart; the last-contact sensors are disabled by default and not"
-                " counted), history requests when the entry is reloaded with nothing"
+                " counted; the most any process saw), history requests when the"
+                " entry is reloaded with nothing"
                 " new since, requests per hour per controller at 30 s polling, and"
                 " start-up: the CPU of setting the entry up again after unloading it"
-                f" (median of {STARTUP_ROUNDS}, event loop out of debug mode, until"
+                f" (in each process the median of {STARTUP_ROUNDS}, then the median"
+                " of the processes', event loop out of debug mode, until"
                 " every entity shows and the history catch-up is done), the CPU"
                 " of the garbage collector's passes within it (a full pass walks"
                 " every object of the process; CPython starts one whenever the"
@@ -345,7 +363,7 @@ class BenchResult:
         )
 
 
-def _startup_rows(controllers: int, cost: ChangeCost) -> list[tuple[object, ...]]:
+def _startup_rows(controllers: int, measured: Processes) -> list[tuple[object, ...]]:
     """The start-up row of a size, and the like-for-like one where it was needed."""
     doors = controllers * DOORS
 
@@ -359,20 +377,21 @@ def _startup_rows(controllers: int, cost: ChangeCost) -> list[tuple[object, ...]
             startup.held_kib / doors,
         )
 
-    assert cost.startup is not None
+    startup = measured.startup()
+    assert startup is not None
     rows: list[tuple[object, ...]] = [
         (
             doors,
-            f"{cost.quiet_changed} / {cost.quiet_unchanged}",
-            f"{cost.push_changed} / {cost.push_unchanged}",
-            cost.restart_history_requests,
+            f"{measured.most('quiet_changed')} / {measured.most('quiet_unchanged')}",
+            f"{measured.most('push_changed')} / {measured.most('push_unchanged')}",
+            measured.most("restart_history_requests"),
             # `sync` every 30 s for the account, each controller's history
             # every 5 minutes.
             f"{120 / controllers + 12:.3g}",
-            *figures(cost.startup),
+            *figures(startup),
         )
     ]
-    if (every_kind := cost.startup_every_kind) is not None:
+    if (every_kind := measured.startup("startup_every_kind")) is not None:
         rows.append(
             (
                 f"{doors}, every kind enabled (room lifted)",
@@ -407,6 +426,10 @@ class Bench:
             )
 
     async def run(self) -> BenchResult:
+        # First, while this process is as fresh as the others.
+        runs = [await self.change_costs()]
+        runs += await self.hass.async_add_executor_job(self._change_costs_elsewhere)
+        self.result.change = pooled(runs)
         for controllers in self.plan.controllers:
             await self.costs(controllers)
         await self.delays()
@@ -452,15 +475,83 @@ class Bench:
         await settled()
         return cost
 
+    async def change_costs(self) -> dict[Sized, ChangeCost]:
+        """The cost of change at every size and loop mode, in this process."""
+        measured: dict[Sized, ChangeCost] = {}
+        for controllers in self.plan.controllers:
+            account = write_account(
+                self.tmp_path / f"account-{controllers}.json", controllers
+            )
+            # The cost of change moves the simulator's clock a minute for each
+            # poll it measures: over an hour in all, which would expire a token
+            # that lives an hour of real time (and the floors hold the token they
+            # start with).
+            async with simulator_process(account, token_lifetime=TOKEN_LIFETIME) as sim:
+                entry = await self._sign_in(sim)
+                debug = self.hass.loop.get_debug()
+                try:
+                    for mode in (True, False):
+                        self.hass.loop.set_debug(mode)
+                        measured[(controllers, mode)] = await measure(
+                            self.hass, self.client, sim, entry, self.plan.rounds
+                        )
+                finally:
+                    self.hass.loop.set_debug(debug)
+                # Entities the account wants enabled, room or not.
+                wanted = sum(count(entry.runtime_data.states) for _, count in ROOM)
+                await self.hass.config_entries.async_remove(entry.entry_id)
+                change = measured[(controllers, False)]
+                startup = change.startup
+                if startup is not None and startup.enabled_entities < wanted:
+                    change.startup_every_kind = await self._startup_every_kind(sim)
+        return measured
+
+    def _change_costs_elsewhere(self) -> list[dict[Sized, ChangeCost]]:
+        """The same measured by fresh processes, one after another (not at once)."""
+        child = Path(__file__).with_name("change_cost_process.py")
+        root = Path(__file__).parents[2]
+        # Not this test's: its worker, its coverage, its simulator.
+        env = {
+            name: value
+            for name, value in os.environ.items()
+            if not name.startswith(("PYTEST_", "COV_CORE_", "PARQEX_DEVELOPMENT"))
+        }
+        runs = []
+        for number in range(1, self.plan.processes):
+            out = self.tmp_path / f"change-cost-{number}.json"
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pytest",
+                    str(child.relative_to(root)),
+                    "-q",
+                    "-p",
+                    "no:cacheprovider",
+                    "--no-cov",
+                    "--timeout",
+                    "3600",
+                    "--bench",
+                    "quick" if self.plan.quick else "full",
+                    "--bench-change-out",
+                    str(out),
+                ],
+                cwd=root,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+            runs.append(load(out.read_text(encoding="utf-8")))
+        return runs
+
     async def costs(self, controllers: int) -> None:
         """Requests, writes, CPU and memory of one refresh, for both pollers."""
         account = write_account(
             self.tmp_path / f"account-{controllers}.json", controllers
         )
-        # The cost of change moves the simulator's clock a minute for each poll
-        # it measures: over an hour in all, which would expire a token that
-        # lives an hour of real time (and the floors hold the token they start with).
-        async with simulator_process(account, token_lifetime=TOKEN_LIFETIME) as sim:
+        async with simulator_process(account) as sim:
             entry = await self._sign_in(sim)
             coordinator: ParqExCoordinator = entry.runtime_data.coordinator
             ours = [
@@ -472,17 +563,6 @@ class Bench:
             self.result.costs[(controllers, "integration")] = await self._cost(
                 sim, coordinator.async_refresh, ours
             )
-            debug = self.hass.loop.get_debug()
-            try:
-                for mode in (True, False):
-                    self.hass.loop.set_debug(mode)
-                    self.result.change[(controllers, mode)] = await measure(
-                        self.hass, self.client, sim, entry, self.plan.rounds
-                    )
-            finally:
-                self.hass.loop.set_debug(debug)
-            # Entities the account wants enabled, room or not.
-            wanted = sum(count(entry.runtime_data.states) for _, count in ROOM)
             token = entry.data["token"]["access_token"]
             # Alone, so that its polls do not count for the naive poller's.
             await self.hass.config_entries.async_unload(entry.entry_id)
@@ -499,9 +579,6 @@ class Bench:
                 finally:
                     naive.stop()
             await self.hass.config_entries.async_remove(entry.entry_id)
-            change = self.result.change[(controllers, False)]
-            if change.startup is not None and change.startup.enabled_entities < wanted:
-                change.startup_every_kind = await self._startup_every_kind(sim)
 
     async def _startup_every_kind(self, sim: SimulatorProcess) -> Startup:
         """Start-up with every kind enabled: the entry's room lifted for it alone."""

@@ -10,6 +10,11 @@ check in), a poll in which the sweep is due for every controller, one push,
 the state writes of each (changed and unchanged apart), and the history
 requests of a restart.
 
+Each size is measured so in several fresh processes (`Processes`): a process
+keeps its own level for all its rounds, and the ratios of two processes differed
+by up to 30 % where those of one process's rounds moved by a few (issue 25's
+notes). A ratio is the median of the processes' own ratios, with their range.
+
 Before each timed round and each timed set-up, the test harness's storage mock
 forgets the writes it remembers (`forget_storage_writes`): otherwise the process
 grows at every set-up, as Home Assistant's does not, and later figures run in a
@@ -21,7 +26,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 import gc
 import json
@@ -56,7 +61,7 @@ POLLS_PER_SWEEP = 10
 
 @dataclass(frozen=True)
 class Figure:
-    """CPU ms of this process: the median of the rounds, and their range."""
+    """A median and its range: of rounds (CPU ms), or of processes."""
 
     median: float
     low: float
@@ -64,8 +69,21 @@ class Figure:
 
     @classmethod
     def of(cls, seconds: list[float]) -> Figure:
-        ms = [s * 1000 for s in seconds]
-        return cls(statistics.median(ms), min(ms), max(ms))
+        """CPU ms of this process over its rounds."""
+        return cls.across([s * 1000 for s in seconds])
+
+    @classmethod
+    def across(cls, values: list[float]) -> Figure:
+        return cls(statistics.median(values), min(values), max(values))
+
+    @classmethod
+    def pooled(cls, figures: list[Figure]) -> Figure:
+        """The median of the processes' medians, and the range of all rounds."""
+        return cls(
+            statistics.median(f.median for f in figures),
+            min(f.low for f in figures),
+            max(f.high for f in figures),
+        )
 
     def __str__(self) -> str:
         return f"{_g(self.median)} ({_g(self.low)} to {_g(self.high)})"
@@ -88,6 +106,27 @@ class Startup:
     held_kib: float
     # Entities set up enabled (the entry's room for them decides at large sizes).
     enabled_entities: int
+
+    @classmethod
+    def pooled(cls, startups: list[Startup]) -> Startup:
+        """Several processes' set-ups: medians of theirs, ranges of all rounds."""
+        return cls(
+            Figure.pooled([s.ms for s in startups]),
+            Figure.pooled([s.collecting_ms for s in startups]),
+            int(statistics.median(s.full_collections for s in startups)),
+            Figure.pooled([s.own_ms for s in startups]),
+            statistics.median(s.held_kib for s in startups),
+            max(s.enabled_entities for s in startups),
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Startup:
+        return cls(
+            **{
+                name: Figure(**value) if isinstance(value, dict) else value
+                for name, value in data.items()
+            }
+        )
 
 
 @dataclass
@@ -130,6 +169,72 @@ class ChangeCost:
     def push_ratio(self) -> float:
         """One delivery against one to a webhook that does nothing."""
         return self.push_ms.median / self.no_op_push_ms.median
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ChangeCost:
+        read: dict[str, Any] = {}
+        for name, value in data.items():
+            if value is None or not isinstance(value, dict):
+                read[name] = value
+            elif name.startswith("startup"):
+                read[name] = Startup.from_dict(value)
+            else:
+                read[name] = Figure(**value)
+        return cls(**read)
+
+
+# Controllers, and whether the event loop ran in debug mode.
+type Sized = tuple[int, bool]
+
+
+def dump(costs: dict[Sized, ChangeCost]) -> str:
+    """One process's costs, for the process that pools them."""
+    return json.dumps(
+        [
+            {"controllers": controllers, "debug": debug, "cost": asdict(cost)}
+            for (controllers, debug), cost in costs.items()
+        ]
+    )
+
+
+def load(text: str) -> dict[Sized, ChangeCost]:
+    return {
+        (item["controllers"], item["debug"]): ChangeCost.from_dict(item["cost"])
+        for item in json.loads(text)
+    }
+
+
+@dataclass(frozen=True)
+class Processes:
+    """One size and loop mode, measured in several fresh processes."""
+
+    costs: tuple[ChangeCost, ...]
+
+    def figure(self, name: str) -> Figure:
+        return Figure.pooled([getattr(cost, name) for cost in self.costs])
+
+    def ratio(self, name: str) -> Figure:
+        """The median of the processes' own ratios, and their range."""
+        return Figure.across([getattr(cost, name) for cost in self.costs])
+
+    def most(self, name: str) -> int:
+        """A count: the most any process saw (a write is a write in any)."""
+        return max(getattr(cost, name) for cost in self.costs)
+
+    def startup(self, name: str = "startup") -> Startup | None:
+        startups = [getattr(cost, name) for cost in self.costs]
+        if any(startup is None for startup in startups):
+            return None
+        return Startup.pooled(startups)
+
+
+def pooled(runs: list[dict[Sized, ChangeCost]]) -> dict[Sized, Processes]:
+    """Each size and loop mode that every process measured, pooled."""
+    return {
+        key: Processes(tuple(run[key] for run in runs))
+        for key in runs[0]
+        if all(key in run for run in runs)
+    }
 
 
 async def _rounds(

@@ -50,8 +50,9 @@ def cells(line: str) -> list[str]:
 
 
 def _number(cell: str) -> float | None:
+    """A ratio's cell: the number, then (since ratios are pooled) its range."""
     try:
-        return float(cell)
+        return float(cell.split(" (", 1)[0])
     except ValueError:
         return None
 

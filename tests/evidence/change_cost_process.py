@@ -1,0 +1,36 @@
+"""One fresh process's cost of change, for `scripts/bench` to pool with others.
+
+Collected only when named on pytest's command line (its name is not a test
+file's): the benchmark starts it, with `--bench-change-out` where to write.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from homeassistant.core import HomeAssistant
+
+from .bench import Bench, BenchPlan
+from .change_cost import dump
+
+pytestmark = [
+    pytest.mark.bench,
+    pytest.mark.usefixtures("socket_enabled", "current_request_with_host"),
+]
+
+
+async def test_change_cost(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    pytestconfig: pytest.Config,
+) -> None:
+    out = pytestconfig.getoption("--bench-change-out")
+    assert out is not None, "the benchmark names where to write (--bench-change-out)"
+    plan = BenchPlan.of(quick=pytestconfig.getoption("--bench") == "quick")
+    bench = Bench(hass, hass_client_no_auth, monkeypatch, tmp_path, plan)
+    out.write_text(dump(await bench.change_costs()), encoding="utf-8")
