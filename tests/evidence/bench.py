@@ -82,7 +82,8 @@ class BenchPlan:
     rounds: int
     # Processes that measure the cost of change, each in full: a process keeps
     # its own level, so single runs of 41 rounds differed by up to 25 % on one
-    # day, where medians of three processes stayed within 18 % (issue 25's notes).
+    # day; two runs pooling three processes each differed by 12 % at most
+    # (issue 25's notes).
     processes: int
 
     @classmethod
