@@ -13,6 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
 )
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 # Import ours before Home Assistant starts: the test plugin ships its own
 # `custom_components` package, which would otherwise hide this integration.
@@ -26,6 +27,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 
 from .develop_helpers import Develop
+from .evidence.bench import Bench, BenchPlan
 from .fake_parqex import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -90,6 +92,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--soak-seed", type=int, default=2026, help="the fault schedule")
     group.addoption("--soak-report", type=Path, help="write the soak table here")
+
+
+@pytest.fixture
+def bench(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    pytestconfig: pytest.Config,
+) -> Bench:
+    """The benchmark of the size `--bench` names, in this test's Home Assistant."""
+    plan = BenchPlan.of(quick=pytestconfig.getoption("--bench") == "quick")
+    return Bench(hass, hass_client_no_auth, monkeypatch, tmp_path, plan)
 
 
 @pytest.fixture(autouse=True)

@@ -6,14 +6,9 @@ docs/benchmarks.md for a full run.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from homeassistant.core import HomeAssistant
-
-from .evidence.bench import Bench, BenchPlan
+from .evidence.bench import Bench
 from .evidence.repeat import against_previous, ratios
 
 pytestmark = [
@@ -22,15 +17,9 @@ pytestmark = [
 ]
 
 
-async def test_bench(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-    pytestconfig: pytest.Config,
-) -> None:
-    plan = BenchPlan.of(quick=pytestconfig.getoption("--bench") == "quick")
-    result = await Bench(hass, hass_client_no_auth, monkeypatch, tmp_path, plan).run()
+async def test_bench(bench: Bench, pytestconfig: pytest.Config) -> None:
+    plan = bench.plan
+    result = await bench.run()
     report = result.markdown()
     print(report)
     assert result.missing() == []

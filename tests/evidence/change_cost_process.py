@@ -6,14 +6,9 @@ file's): the benchmark starts it, with `--bench-change-out` where to write.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from homeassistant.core import HomeAssistant
-
-from .bench import Bench, BenchPlan
+from .bench import Bench
 from .change_cost import dump
 
 pytestmark = [
@@ -22,15 +17,7 @@ pytestmark = [
 ]
 
 
-async def test_change_cost(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-    pytestconfig: pytest.Config,
-) -> None:
+async def test_change_cost(bench: Bench, pytestconfig: pytest.Config) -> None:
     out = pytestconfig.getoption("--bench-change-out")
     assert out is not None, "the benchmark names where to write (--bench-change-out)"
-    plan = BenchPlan.of(quick=pytestconfig.getoption("--bench") == "quick")
-    bench = Bench(hass, hass_client_no_auth, monkeypatch, tmp_path, plan)
     out.write_text(dump(await bench.change_costs()), encoding="utf-8")
