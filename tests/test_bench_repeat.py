@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .evidence.repeat import RATIOS, against_previous, cells, measured_line, ratios
+from .evidence.repeat import (
+    RATIOS,
+    against_previous,
+    cells,
+    measured_line,
+    ratio_in,
+    ratios,
+)
 
 COMMITTED = Path(__file__).parents[1] / "docs" / "benchmarks.md"
 
@@ -17,7 +24,8 @@ def _scaled(report: str, row: str, column: str, factor: float) -> str:
     for i in range(header + 2, len(lines)):
         row_cells = cells(lines[i])
         if " | ".join(row_cells[:2]) == row:
-            was = float(row_cells[at].split(" (", 1)[0])
+            was = ratio_in(row_cells[at])
+            assert was is not None, f"no ratio in {row}"
             row_cells[at] = f"{was * factor:.3g}"
             lines[i] = "| " + " | ".join(row_cells) + " |\n"
             return "".join(lines)

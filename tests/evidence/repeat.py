@@ -37,7 +37,7 @@ def ratios(report: str) -> Ratios:
         if len(row_cells) != len(columns) or row_cells[0].startswith("---"):
             continue
         row = dict(zip(columns, row_cells, strict=True))
-        values = {name: _number(row[name]) for name in RATIOS}
+        values = {name: ratio_in(row[name]) for name in RATIOS}
         found[(row["Access points"], row["Debug loop"])] = {
             name: value for name, value in values.items() if value is not None
         }
@@ -49,7 +49,7 @@ def cells(line: str) -> list[str]:
     return [cell.strip() for cell in line.strip().strip("|").split("|")]
 
 
-def _number(cell: str) -> float | None:
+def ratio_in(cell: str) -> float | None:
     """A ratio's cell: the number, then (since ratios are pooled) its range."""
     try:
         return float(cell.split(" (", 1)[0])
