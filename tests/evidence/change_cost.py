@@ -174,7 +174,7 @@ class ChangeCost:
     def from_dict(cls, data: dict[str, Any]) -> ChangeCost:
         read: dict[str, Any] = {}
         for name, value in data.items():
-            if value is None or not isinstance(value, dict):
+            if not isinstance(value, dict):
                 read[name] = value
             elif name.startswith("startup"):
                 read[name] = Startup.from_dict(value)
